@@ -1,0 +1,1 @@
+"""Benchmarks for newsbrief: ``python -m benchmarks [--quick]``."""

@@ -1,0 +1,82 @@
+"""One frozen dataclass holds every tunable of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BriefConfig:
+    """Settings for :class:`~summarizer.pipeline.NewsBriefer`.
+
+    Every field has a default that was tuned on the development data in
+    ``../shared/data`` (see ``benchmarks/``); change them only with a measurement.
+    """
+
+    #: Rough length of each brief, in words.
+    target_words: int = 80
+
+    # --- input limits -------------------------------------------------------
+    #: Most articles one ``summarize`` call takes; more raises ``InputLimitError``.
+    max_articles: int = 100
+    #: Longest article, in characters; a longer one is skipped with that reason.
+    max_article_chars: int = 100_000
+    #: Most characters over all articles of one call.
+    max_total_chars: int = 1_000_000
+    #: Articles with fewer sentences than this after cleaning are skipped.
+    min_sentences: int = 1
+
+    # --- story clustering ---------------------------------------------------
+    #: Average-linkage distance (1 - similarity) under which two groups of
+    #: articles are one story.
+    cluster_threshold: float = 0.62
+    #: Weight of the sentence-embedding similarity in the article similarity;
+    #: the rest goes to TF-IDF and to shared names, numbers and dates.
+    cluster_embedding_weight: float = 0.4
+    cluster_tfidf_weight: float = 0.3
+    cluster_facts_weight: float = 0.3
+
+    # --- deduplicated pool --------------------------------------------------
+    #: Cosine similarity at or above which two sentences from different
+    #: articles may be one pool sentence.
+    dedup_threshold: float = 0.82
+    #: Share of the dropped sentence's content words that its representative
+    #: must carry; guards against merging away a clause.
+    dedup_min_coverage: float = 0.6
+
+    # --- generation ---------------------------------------------------------
+    #: ``"auto"``: the embedded and other small causal models rewrite a few pool
+    #: sentences at a time; seq2seq and larger models read the whole ranked pool.
+    #: ``"chunked"`` or ``"whole"`` force one way.
+    strategy: str = "auto"
+    #: Pool sentences given to one rewriting call in the chunked strategy.
+    chunk_sentences: int = 2
+    #: Beam width; 1 is greedy.  Both are deterministic.
+    num_beams: int = 1
+    #: Tokens of the model's window kept free for the answer.
+    max_new_tokens: int = 160
+    #: Causal models with fewer parameters than this use the chunked strategy.
+    small_model_params: int = 1_000_000_000
+
+    # --- attribution and guard ---------------------------------------------
+    #: Cosine similarity at or above which a pool sentence supports a brief sentence.
+    support_threshold: float = 0.55
+    #: Share of a brief sentence's content words that its support must carry.
+    support_min_coverage: float = 0.5
+    #: What to do with an unsupported sentence: ``"replace"`` it with the best
+    #: supported pool sentence, ``"drop"`` it, or ``"keep"`` it marked unsupported.
+    guard: str = "replace"
+
+    #: Show tqdm progress bars on the slow stages.
+    show_progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.target_words < 10:
+            raise ValueError(f"target_words must be at least 10, got {self.target_words}")
+        if self.strategy not in {"auto", "chunked", "whole"}:
+            raise ValueError(f"strategy must be 'auto', 'chunked' or 'whole', got {self.strategy!r}")
+        if self.guard not in {"replace", "drop", "keep"}:
+            raise ValueError(f"guard must be 'replace', 'drop' or 'keep', got {self.guard!r}")
+        for name in ("max_articles", "max_article_chars", "max_total_chars"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
