@@ -18,6 +18,18 @@ _HAS_WORD = re.compile(r"[^\W\d_]{2,}")
 # Punkt misses breaks before an opening quote or a lowercase start it cannot judge;
 # these patterns only ever join, never split, so they cannot cut a sentence.
 _SPLIT_JOIN = re.compile(r"^[a-z,;:)\]]")
+# "George R.R. Martin": Punkt knows single initials, not runs of them.  Country
+# and city initials often end a sentence, so those may still split.
+_INITIALS_END = re.compile(r"(?:^|\s)(?:[A-Z]\.){2,3}$")
+_PLACE_INITIALS = {"U.S.", "U.K.", "U.N.", "E.U.", "D.C.", "N.Y.", "L.A."}
+_CAPITALISED = re.compile(r"^[A-Z][a-z]")
+# "at 6 a.m. Officials said": a clock time ends the sentence when a capitalised
+# word that is not a time zone, weekday or month follows.
+_CLOCK_BREAK = re.compile(
+    r"(\b\d{1,2}(?::\d{2})?\s?[ap]\.m\.)\s+(?=(?!(?:Eastern|Pacific|Central|Mountain|GMT|UTC|ET|PT|CT|BST|CET|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|"
+    r"August|September|October|November|December)\b)[A-Z][a-z])"
+)
 
 
 @lru_cache(maxsize=1)
@@ -33,8 +45,18 @@ def _tokenizer() -> PunktSentenceTokenizer:
         params.ortho_context[word] = flags
     # Initials ("J. R. R. Tolkien") and titles common in news but absent from the model.
     params.abbrev_types.update("abcdefghijklmnopqrstuvwxyz")
-    params.abbrev_types.update({"e.g", "i.e", "u.s", "u.k", "u.n", "gov", "sen", "rep", "lt", "gen", "col", "no", "vs", "approx", "est", "dept", "univ"})
+    params.abbrev_types.update({
+        "e.g", "i.e", "u.s", "u.k", "u.n", "gov", "sen", "rep", "lt", "gen", "col", "no", "vs", "approx",
+        "est", "dept", "univ", "rev", "mt", "det", "fr", "atty", "pres", "blvd", "rd", "ft", "supt", "sgt",
+    })
     return PunktSentenceTokenizer(params)
+
+
+def _joins_previous(previous: str, piece: str) -> bool:
+    if _SPLIT_JOIN.match(piece):
+        return True
+    initials = _INITIALS_END.search(previous)
+    return bool(initials and initials.group().strip() not in _PLACE_INITIALS and _CAPITALISED.match(piece))
 
 
 def split_sentences(text: str) -> list[str]:
@@ -57,9 +79,11 @@ def split_sentences(text: str) -> list[str]:
             continue
         pieces: list[str] = []
         for piece in tokenizer.tokenize(line):
-            if pieces and _SPLIT_JOIN.match(piece):
-                pieces[-1] = f"{pieces[-1]} {piece}"
-            else:
-                pieces.append(piece)
+            parts = [p.strip() for p in _CLOCK_BREAK.sub(r"\1\n", piece).split("\n") if p.strip()]
+            for part in parts:
+                if pieces and _joins_previous(pieces[-1], part):
+                    pieces[-1] = f"{pieces[-1]} {part}"
+                else:
+                    pieces.append(part)
         sentences.extend(p for p in pieces if _HAS_WORD.search(p))
     return sentences
