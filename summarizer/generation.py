@@ -406,9 +406,10 @@ def keeps_subject(source: str, rewrite: str) -> bool:
     """
     from .facts import extract_facts, name_matches
 
-    opening = extract_facts(" ".join(source.split()[:8])).names
-    said = extract_facts(rewrite).names
-    return all(name_matches(name, said) for name in opening)
+    opening = source.split()[:8]
+    names = extract_facts(" ".join(opening)).names
+    first = next((n for w in opening for n in extract_facts(w).names if n in names), None)
+    return first is None or name_matches(first, extract_facts(rewrite).names)
 
 
 def _overlap(a: str, b: str) -> float:

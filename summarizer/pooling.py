@@ -3,41 +3,223 @@
 Sentences from different outlets that say the same thing collapse into one
 pool sentence that remembers every place it was found.  A merge must not lose
 a fact: the sentence that stands for a group carries every name, number and
-date of the group and most of each member's content words, or the sentences
-stay apart.
+date of the group, or the sentences stay apart.
+
+Two passes find the groups:
+
+1. *Pairs on their own.*  :func:`sentences_match` decides whether two
+   sentences say the same thing from the sentences alone: their embedding
+   similarity, how much of each one's content words the other carries, and the
+   longest stretch of words one has that the other lacks (an added clause, the
+   usual way two near-identical news sentences differ in meaning).
+2. *Pairs in context.*  Two outlets that share a report (wire copy, a press
+   release) keep its order, so a sentence whose neighbours are already merged
+   with the neighbours of a sentence in the other article is the same sentence
+   reworded, even when the rewording is too free for the first pass ("But
+   Ukraine has complicated ties." / "But the war has complicated relations.").
+   Such pairs merge at a much lower similarity, still only when no fact is lost.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .clustering import article_sentences
 from .config import BriefConfig
 from .document import Article, PoolSentence
 from .embedding import embed, load_embedder
-from .facts import Facts, content_words, extract_facts, missing_facts
+from .facts import _NUMBER_WORDS, content_words, extract_facts, missing_facts
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+logger = logging.getLogger(__name__)
 
-@dataclass
-class _Candidate:
-    text: str
-    article: int
-    index: int
-    facts: Facts
-    words: set[str]
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.,]\d+)*")
+_ALNUM = re.compile(r"[a-z0-9]+")
+#: Words of this many letters or more compare by their first letters only, a
+#: cheap stemmer: "economy"/"economic", "payment"/"payments".
+_STEM = 5
 
 
-def covers(representative: str, member: str, min_coverage: float = BriefConfig.dedup_min_coverage) -> bool:
+# --- evidence about one pair -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Words:
+    """One sentence as the pair features see it."""
+
+    tokens: tuple[str, ...]  # stems of every word, stop words included, in order
+    content: frozenset[str]  # stems of the content words
+    lower_words: frozenset[str]  # every alphanumeric word, for finding a name written otherwise
+
+
+def _stem(word: str) -> str:
+    word = _NUMBER_WORDS.get(word, word)
+    if word[0].isdigit():
+        return word.replace(",", "")
+    return word[:_STEM]
+
+
+@lru_cache(maxsize=65536)
+def _words(sentence: str) -> _Words:
+    low = sentence.lower().replace("\u2019", "'")
+    low = re.sub(r"'s\b", "", low)
+    raw = _TOKEN.findall(low)
+    tokens = tuple(_stem(w) for w in raw)
+    content = frozenset(_stem(w) for w in raw if w not in ENGLISH_STOP_WORDS and len(w) > 1)
+    lower_words = frozenset(_ALNUM.findall(low)) | frozenset(_ALNUM.findall(low.replace(".", "")))
+    return _Words(tokens, content, lower_words)
+
+
+#: Names that news copy writes in more than one way.  Each entry lists the
+#: words any one of which stands for the name.
+_ALIASES: dict[str, frozenset[str]] = {
+    "us": frozenset({"us", "america", "american", "americans", "united"}),
+    "united": frozenset({"us", "united"}),
+    "states": frozenset({"us", "states"}),
+    "america": frozenset({"us", "america", "american"}),
+    "american": frozenset({"us", "america", "american", "americans"}),
+    "uk": frozenset({"uk", "britain", "british", "united"}),
+    "britain": frozenset({"uk", "britain", "british"}),
+    "british": frozenset({"uk", "britain", "british"}),
+    "un": frozenset({"un", "united", "nations"}),
+    "nations": frozenset({"un", "nations"}),
+    "eu": frozenset({"eu", "european"}),
+    "european": frozenset({"eu", "european", "europe"}),
+}
+
+
+def _name_written_out(name: str, words: frozenset[str]) -> bool:
+    # "Revenue" that opens one sentence is "revenue" inside the other, and
+    # "DVD-CCA" is "DVD CCA": the name is there, only cased or split otherwise.
+    parts = _ALNUM.findall(name)
+    if not parts or "".join(parts) in words:
+        return True
+    if words & _ALIASES.get("".join(parts), frozenset()):
+        return True
+    long_parts = [p for p in parts if len(p) > 1]
+    return bool(long_parts) and all(p in words for p in long_parts)
+
+
+def lost_facts(member: str, representative: str, common_words: frozenset[str] = frozenset()) -> list[str]:
+    """The names, numbers and dates of ``member`` that ``representative`` lacks.
+
+    Names are looked up leniently (any case, hyphens and dots ignored), numbers
+    and dates exactly: "killed 12" never stands for "killed 15".  A capitalised
+    first word that is in ``common_words`` (words seen in lower case elsewhere,
+    see :func:`story_common_words`) is no name: "Emergency crews" opens a
+    sentence, "a state of emergency" ends another.
+    """
+    member_facts = extract_facts(member)
+    missing = missing_facts(member_facts, extract_facts(representative))
+    if not missing:
+        return []
+    words = _words(representative).lower_words
+    first = _ALNUM.findall(member.lower())[:1]
+    return [
+        m for m in missing
+        if not (m in member_facts.names and (_name_written_out(m, words) or ([m] == first and m in common_words)))
+    ]
+
+
+def story_common_words(sentences: Sequence[str]) -> frozenset[str]:
+    """Words that some sentence writes in lower case after its first word: not names."""
+    common: set[str] = set()
+    for sentence in sentences:
+        common.update(w for w in re.findall(r"(?<=\s)[a-z][a-z-]*", sentence))
+    return frozenset(common)
+
+
+def _longest_gap(tokens: Sequence[str], other: frozenset[str]) -> int:
+    best = current = 0
+    for token in tokens:
+        current = 0 if token in other else current + 1
+        best = max(best, current)
+    return best
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    """What :func:`sentences_match` weighs about two sentences."""
+
+    #: Cosine similarity of the sentence embeddings.
+    similarity: float
+    #: The smaller of the two shares of one sentence's content words found in the other.
+    coverage: float
+    #: The longest run of words in either sentence that the other does not have.
+    longest_gap: int
+    #: Difference in length, in words.
+    length_gap: int
+    #: Whether one of the two carries every name, number and date of the other.
+    facts_kept: bool
+
+
+def pair_evidence(a: str, b: str, similarity: float, common_words: frozenset[str] = frozenset()) -> PairEvidence:
+    """Measure what two sentences share; ``similarity`` is their embedding cosine.
+
+    ``common_words`` are words known not to be names (see :func:`lost_facts`).
+    """
+    wa, wb = _words(a), _words(b)
+    shared = len(wa.content & wb.content)
+    coverage = min(shared / len(wa.content) if wa.content else 1.0, shared / len(wb.content) if wb.content else 1.0)
+    gap = max(_longest_gap(wa.tokens, frozenset(wb.tokens)), _longest_gap(wb.tokens, frozenset(wa.tokens)))
+    facts_kept = not lost_facts(a, b, common_words) or not lost_facts(b, a, common_words)
+    return PairEvidence(float(similarity), coverage, gap, abs(len(wa.tokens) - len(wb.tokens)), facts_kept)
+
+
+def match_score(evidence: PairEvidence, config: BriefConfig = BriefConfig()) -> float:
+    """How surely two sentences say the same thing; they merge at ``config.dedup_threshold``.
+
+    Embedding similarity alone cannot tell a paraphrase from a sentence with a
+    clause added (both read alike), so shared content words count for it and a
+    long run of words only one sentence has counts against it.
+    """
+    return (
+        evidence.similarity
+        + config.dedup_coverage_weight * evidence.coverage
+        - config.dedup_gap_weight * evidence.longest_gap
+        - config.dedup_length_weight * evidence.length_gap
+    )
+
+
+def sentences_match(
+    a: str,
+    b: str,
+    similarity: float,
+    config: BriefConfig = BriefConfig(),
+    common_words: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether sentences ``a`` and ``b`` may be one pool sentence, judged on their own.
+
+    ``similarity`` is the cosine of their embeddings.  They match when one of
+    them carries every fact of the other and :func:`match_score` reaches
+    ``config.dedup_threshold``.  :func:`build_pool` merges on exactly this
+    decision (and, in context, on a looser one); there ``common_words`` are
+    the story's lower-case words, which no first word of a sentence names.
+    """
+    if a == b:
+        return True
+    evidence = pair_evidence(a, b, similarity, common_words)
+    return evidence.facts_kept and match_score(evidence, config) >= config.dedup_threshold
+
+
+def covers(
+    representative: str,
+    member: str,
+    min_coverage: float = BriefConfig.dedup_min_coverage,
+    common_words: frozenset[str] = frozenset(),
+) -> bool:
     """Whether ``representative`` says all that ``member`` says, as far as facts and words show."""
-    rep_facts, member_facts = extract_facts(representative), extract_facts(member)
-    if missing_facts(member_facts, rep_facts):
+    if lost_facts(member, representative, common_words):
         return False
     words = content_words(member)
     if not words:
@@ -45,22 +227,98 @@ def covers(representative: str, member: str, min_coverage: float = BriefConfig.d
     return len(words & content_words(representative)) / len(words) >= min_coverage
 
 
-def _richness(candidate: _Candidate) -> tuple[int, int, int, int]:
-    # The representative keeps the most facts, then the most words; ties go to
-    # the earliest article so the pool reads like the first outlet.
-    return (len(candidate.facts.all), len(candidate.words), -candidate.article, -candidate.index)
+# --- the pool ----------------------------------------------------------------
 
 
-def _group_covered(members: list[_Candidate], min_coverage: float) -> _Candidate | None:
-    representative = max(members, key=_richness)
-    for member in members:
-        if member is representative:
+@dataclass
+class _Candidate:
+    text: str
+    article: int
+    index: int
+    richness: tuple[int, int]
+
+
+def _richness(sentence: str) -> tuple[int, int]:
+    return (len(extract_facts(sentence).all), len(content_words(sentence)))
+
+
+class _Groups:
+    """Union of sentences into groups, each merge checked so no fact is lost."""
+
+    def __init__(self, candidates: list[_Candidate], min_coverage: float, common_words: frozenset[str]) -> None:
+        self.candidates = candidates
+        self.common_words = common_words
+        self.min_coverage = min_coverage
+        self.members: list[list[int]] = [[i] for i in range(len(candidates))]
+        self.group_of = list(range(len(candidates)))
+
+    def same(self, i: int, j: int) -> bool:
+        return self.group_of[i] == self.group_of[j]
+
+    def representative(self, members: list[int], check_words: bool) -> int | None:
+        """The member that carries every other member's facts, else ``None``.
+
+        The richest such member wins (most facts, then most words); ties go to
+        the earliest article so the pool reads like the first outlet.
+        """
+        ranked = sorted(
+            members,
+            key=lambda m: (self.candidates[m].richness, -self.candidates[m].article, -self.candidates[m].index),
+            reverse=True,
+        )
+        for rep in ranked:
+            rep_text = self.candidates[rep].text
+            if all(
+                m == rep or self._carries(rep_text, self.candidates[m].text, check_words) for m in members
+            ):
+                return rep
+        return None
+
+    def _carries(self, rep: str, member: str, check_words: bool) -> bool:
+        if rep == member:
+            return True
+        if check_words:
+            return covers(rep, member, self.min_coverage, self.common_words)
+        return not lost_facts(member, rep, self.common_words)
+
+    def try_merge(self, i: int, j: int, check_words: bool) -> bool:
+        gi, gj = self.group_of[i], self.group_of[j]
+        if gi == gj:
+            return False
+        members = self.members[gi] + self.members[gj]
+        texts = {self.candidates[m].text for m in members}
+        articles = [self.candidates[m].article for m in members]
+        # One article does not say the same thing twice in other words: two of
+        # its sentences in one group means the group has drifted.
+        if len(set(articles)) < len(articles) and len(texts) > 1:
+            return False
+        if self.representative(members, check_words) is None:
+            return False
+        self.members[gi] = members
+        for m in self.members[gj]:
+            self.group_of[m] = gi
+        self.members[gj] = []
+        return True
+
+
+def _context_pairs(
+    candidates: list[_Candidate], groups: _Groups, similarity: np.ndarray, floor: float
+) -> list[tuple[float, int, int]]:
+    """Unmerged cross-article pairs whose previous or next sentences are merged with each other."""
+    position = {(c.article, c.index): n for n, c in enumerate(candidates)}
+    pairs = []
+    for i, j in zip(*np.nonzero(np.triu(similarity >= floor, k=1))):
+        ci, cj = candidates[i], candidates[j]
+        if ci.article == cj.article or groups.same(i, j):
             continue
-        if missing_facts(member.facts, representative.facts):
-            return None
-        if member.words and len(member.words & representative.words) / len(member.words) < min_coverage:
-            return None
-    return representative
+        for step in (-1, 1):
+            ni = position.get((ci.article, ci.index + step))
+            nj = position.get((cj.article, cj.index + step))
+            if ni is not None and nj is not None and groups.same(ni, nj) and len(groups.members[groups.group_of[ni]]) > 1:
+                pairs.append((float(similarity[i, j]), int(i), int(j)))
+                break
+    pairs.sort(key=lambda p: -p[0])
+    return pairs
 
 
 def build_pool(
@@ -78,43 +336,57 @@ def build_pool(
     candidates: list[_Candidate] = []
     for a, article in enumerate(articles):
         for i, sentence in enumerate(article_sentences(article)):
-            candidates.append(_Candidate(sentence, a, i, extract_facts(sentence), content_words(sentence)))
+            candidates.append(_Candidate(sentence, a, i, _richness(sentence)))
     if not candidates:
         return []
     embedder = embedder if embedder is not None else load_embedder()
     vectors = embed(embedder, [c.text for c in candidates], show_progress=config.show_progress)
     similarity = vectors @ vectors.T
+    common_words = story_common_words([c.text for c in candidates])
+    groups = _Groups(candidates, config.dedup_min_coverage, common_words)
 
-    # Greedy single-link merging from the most similar pair down, each merge
-    # checked against the group's representative so no fact is lost.
-    groups: list[list[int]] = [[i] for i in range(len(candidates))]
-    group_of = list(range(len(candidates)))
-    upper = np.triu(similarity, k=1)
-    pairs = np.argwhere(upper >= config.dedup_threshold)
-    order = np.argsort(-upper[pairs[:, 0], pairs[:, 1]], kind="stable") if len(pairs) else []
-    for k in order:
-        i, j = (int(x) for x in pairs[k])
-        gi, gj = group_of[i], group_of[j]
-        if gi == gj:
+    # Pass 1: pairs judged on their own, surest first.  Only pairs near enough
+    # to possibly match are scored; the score never exceeds similarity plus the
+    # coverage weight.
+    floor = config.dedup_threshold - config.dedup_coverage_weight
+    scored = []
+    for i, j in zip(*np.nonzero(np.triu(similarity >= floor, k=1))):
+        a, b = candidates[i].text, candidates[j].text
+        if a == b:
+            scored.append((float("inf"), int(i), int(j)))
             continue
-        members = [candidates[m] for m in groups[gi] + groups[gj]]
-        if len({m.article for m in members}) < len(members) and candidates[i].text != candidates[j].text:
-            continue  # one article does not say the same thing twice in other words
-        if _group_covered(members, config.dedup_min_coverage) is None:
-            continue
-        groups[gi].extend(groups[gj])
-        for m in groups[gj]:
-            group_of[m] = gi
-        groups[gj] = []
+        evidence = pair_evidence(a, b, float(similarity[i, j]), common_words)
+        score = match_score(evidence, config)
+        if evidence.facts_kept and score >= config.dedup_threshold:
+            scored.append((score, int(i), int(j)))
+    scored.sort(key=lambda p: -p[0])
+    for _, i, j in scored:
+        groups.try_merge(i, j, check_words=True)
 
+    # Pass 2: pairs aligned by their neighbours.  Each merge can align the next
+    # pair down the article, so repeat until nothing changes.
+    for _ in range(len(candidates)):
+        merged = [groups.try_merge(i, j, check_words=False) for _, i, j in
+                  _context_pairs(candidates, groups, similarity, config.dedup_context_threshold)]
+        if not any(merged):
+            break
+
+    return _rank(articles, candidates, groups, vectors)
+
+
+def _rank(
+    articles: Sequence[Article], candidates: list[_Candidate], groups: _Groups, vectors: np.ndarray
+) -> list[PoolSentence]:
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     pool: list[tuple[tuple[float, int, int], PoolSentence]] = []
-    for members_idx in groups:
+    for members_idx in groups.members:
         if not members_idx:
             continue
-        members = [candidates[m] for m in sorted(members_idx, key=lambda m: (candidates[m].article, candidates[m].index))]
-        representative = max(members, key=_richness)
+        members_idx = sorted(members_idx, key=lambda m: (candidates[m].article, candidates[m].index))
+        rep = groups.representative(members_idx, check_words=False)
+        representative = candidates[rep if rep is not None else members_idx[0]]
+        members = [candidates[m] for m in members_idx]
         outlets = len({m.article for m in members})
         first_index = min(m.index for m in members)
         group_vector = vectors[members_idx].mean(axis=0)
@@ -125,4 +397,5 @@ def build_pool(
         first = min((m.article, m.index) for m in members)
         pool.append(((-score, first[1], first[0]), PoolSentence(representative.text, occurrences, score, variants)))
     pool.sort(key=lambda item: item[0])
+    logger.debug("pool: %d sentences from %d", len(pool), len(candidates))
     return [p for _, p in pool]

@@ -1,0 +1,163 @@
+"""The deduplicated sentence pool: paraphrases merge, facts never get lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from summarizer.clustering import article_sentences
+from summarizer.config import BriefConfig
+from summarizer.document import Article, PoolSentence
+from summarizer.embedding import embed, load_embedder
+from summarizer.pooling import build_pool, lost_facts, sentences_match
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SEEDS = DATA / "seeds"
+
+WIRE = """\
+Floodwaters forced more than 3,000 residents of Riverton to leave their homes on Sunday, officials said.
+The Kaw River rose above its banks after three days of heavy rain.
+Emergency crews used boats to reach families trapped on rooftops.
+Governor Laura Kelly declared a state of emergency for five counties.
+Shelters at two local schools were expected to stay open through the week.
+"""
+
+REWRITE = """\
+Floodwaters forced more than 3,000 Riverton residents from their homes on Sunday, officials said.
+The Kaw River burst its banks following three days of torrential rain.
+Rescue teams took boats out to families stuck on the roofs of their houses.
+Governor Laura Kelly declared a state of emergency for five counties.
+Shelters set up at two local schools should remain open all week.
+"""
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return load_embedder()
+
+
+def _similarity(embedder, a: str, b: str) -> float:
+    vectors = embed(embedder, [a, b])
+    return float(vectors[0] @ vectors[1])
+
+
+def _group_of(pool: list[PoolSentence], text: str) -> PoolSentence:
+    return next(p for p in pool if text == p.text or text in p.variants)
+
+
+def _check_occurrences(pool: list[PoolSentence], articles: list[Article]) -> None:
+    by_id = {a.id: article_sentences(a) for a in articles}
+    seen = set()
+    for pool_sentence in pool:
+        for article_id, index in pool_sentence.occurrences:
+            assert by_id[article_id][index] in {pool_sentence.text, *pool_sentence.variants}
+            assert (article_id, index) not in seen
+            seen.add((article_id, index))
+    # Every sentence of every article is in the pool exactly once.
+    assert seen == {(a.id, i) for a in articles for i in range(len(by_id[a.id]))}
+
+
+def test_two_outlets_paraphrases_merge_and_keep_every_occurrence(embedder):
+    articles = [Article(WIRE, source="Wire"), Article(REWRITE, source="Local")]
+    pool = build_pool(articles, embedder)
+    _check_occurrences(pool, articles)
+    assert len(pool) < sum(len(article_sentences(a)) for a in articles)
+    for wire_sentence in article_sentences(articles[0]):
+        group = _group_of(pool, wire_sentence)
+        assert group.article_ids == [articles[0].id, articles[1].id], wire_sentence
+    governor = _group_of(pool, "Governor Laura Kelly declared a state of emergency for five counties.")
+    assert governor.occurrences == [(articles[0].id, 3), (articles[1].id, 3)]
+
+
+def test_a_different_number_keeps_sentences_apart(embedder):
+    a = "The blast killed 12 people at the market in Peshawar, police said."
+    b = "The blast killed 15 people at the market in Peshawar, police said."
+    assert not sentences_match(a, b, _similarity(embedder, a, b))
+    articles = [
+        Article(f"Police sealed off the area.\n{a}\nThe market was closed.", source="One"),
+        Article(f"Police sealed off the area.\n{b}\nThe market was closed.", source="Two"),
+    ]
+    pool = build_pool(articles, embedder)
+    _check_occurrences(pool, articles)
+    texts = [p.text for p in pool]
+    assert a in texts and b in texts
+    # The neighbours merged, yet context never merges a changed number.
+    assert len(_group_of(pool, "The market was closed.").article_ids) == 2
+
+
+def test_a_sentence_that_adds_a_name_is_the_representative_or_stays(embedder):
+    short = "The minister resigned on Friday after the report was published."
+    longer = "The minister, Ana Ruiz, resigned on Friday after the report was published."
+    articles = [
+        Article(f"The report criticised the ministry.\n{short}\nElections are due in May.", source="One"),
+        Article(f"The report criticised the ministry.\n{longer}\nElections are due in May.", source="Two"),
+    ]
+    pool = build_pool(articles, embedder)
+    _check_occurrences(pool, articles)
+    for pool_sentence in pool:
+        for variant in pool_sentence.variants:
+            assert not lost_facts(variant, pool_sentence.text), (variant, pool_sentence.text)
+    assert any("Ana Ruiz" in p.text for p in pool)
+
+
+def test_sentences_match_needs_more_than_similar_wording(embedder):
+    base = "The company said profit rose in the second quarter."
+    clause = "The company said profit rose in the second quarter, driven by strong sales in China and a weaker dollar."
+    paraphrase = "Profit rose in the second quarter, the company said."
+    assert sentences_match(base, paraphrase, _similarity(embedder, base, paraphrase))
+    assert not sentences_match(base, clause, _similarity(embedder, base, clause))
+    assert sentences_match(base, base, 1.0)
+
+
+def test_lost_facts_reads_names_leniently_and_numbers_exactly():
+    assert lost_facts("Revenue in the quarter dropped 15 percent.", "Their revenue in the quarter dropped 15 percent.") == []
+    assert lost_facts("U.S. officials met on Monday.", "American officials met on Monday.") == []
+    assert lost_facts("Rebels killed 12 soldiers.", "Rebels killed 15 soldiers.") == ["12"]
+
+
+def test_empty_input_gives_empty_pool(embedder):
+    assert build_pool([], embedder) == []
+
+
+def test_context_threshold_can_be_switched_off(embedder):
+    articles = [Article(WIRE, source="Wire"), Article(REWRITE, source="Local")]
+    strict = build_pool(articles, embedder, BriefConfig(dedup_context_threshold=1.01))
+    loose = build_pool(articles, embedder)
+    assert len(loose) <= len(strict)
+
+
+# --- the seed articles ----------------------------------------------------------
+
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/data is not beside the project")
+
+
+@pytest.fixture(scope="module")
+def seed_pool(embedder):
+    articles = [Article(p.read_text(encoding="utf-8"), source=p.name) for p in sorted(SEEDS.glob("*.txt"))]
+    return articles, build_pool(articles, embedder)
+
+
+@needs_seeds
+def test_seed_ukraine_pair_merges(seed_pool):
+    _, pool = seed_pool
+    group = _group_of(pool, "But Ukraine has complicated ties.")
+    assert "But the war has complicated relations." in {group.text, *group.variants}
+    assert len(group.article_ids) == 2
+
+
+@needs_seeds
+def test_seed_pool_keeps_rostec_and_drops_the_appeal(seed_pool):
+    articles, pool = seed_pool
+    _check_occurrences(pool, articles)
+    texts = [t for p in pool for t in (p.text, *p.variants)]
+    assert any("Rostec" in p.text for p in pool)
+    assert not any("Moscow Times" in t or "Dear readers" in t for t in texts)
+
+
+@needs_seeds
+def test_seed_pool_is_clearly_smaller(seed_pool):
+    articles, pool = seed_pool
+    total = sum(len(article_sentences(a)) for a in articles)
+    assert len(pool) <= total - 10
+    assert sum(1 for p in pool if len(p.article_ids) == 2) >= 10

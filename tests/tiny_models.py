@@ -1,0 +1,83 @@
+"""Tiny random-weight models saved to a folder, to test the real loading paths offline.
+
+A word-level tokenizer is trained on a few sentences with the ``tokenizers``
+library and saved beside a model built from a small config.  The outputs are
+noise; what the tests check is that the same code path users take loads them,
+runs generation, and that the guard handles what comes out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from transformers import PreTrainedTokenizerFast
+
+CORPUS = [
+    "A magnitude 6.1 earthquake struck Port Alden on Saturday, killing two people.",
+    "Rescue teams pulled 14 people from collapsed homes, Mayor Ines Okafor said.",
+    "Northgate Bank raised its rate to 4.25% on Tuesday.",
+    "The quake hit at a depth of 10 kilometres, the National Seismic Centre said.",
+]
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def _tokenizer(special: list[str]) -> PreTrainedTokenizerFast:
+    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator(CORPUS * 3, trainers.WordLevelTrainer(special_tokens=special, min_frequency=1))
+    return PreTrainedTokenizerFast(tokenizer_object=tok)
+
+
+def save_tiny_bart(folder: Path) -> Path:
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    tokenizer = _tokenizer(["<pad>", "<s>", "</s>", "<unk>", "<mask>"])
+    tokenizer.add_special_tokens({"pad_token": "<pad>", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"})
+    config = BartConfig(
+        vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+        max_position_embeddings=64, pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.eos_token_id,
+        forced_bos_token_id=None, forced_eos_token_id=None,
+    )
+    BartForConditionalGeneration(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def save_tiny_t5(folder: Path) -> Path:
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    tokenizer = _tokenizer(["<pad>", "</s>", "<unk>"])
+    tokenizer.add_special_tokens({"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"})
+    tokenizer.model_max_length = 64
+    config = T5Config(
+        vocab_size=len(tokenizer), d_model=16, d_kv=8, d_ff=32, num_layers=1, num_decoder_layers=1,
+        num_heads=2, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+    )
+    T5ForConditionalGeneration(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def save_tiny_causal(folder: Path) -> Path:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = _tokenizer(["<pad>", "<|im_start|>", "<|im_end|>", "<unk>"])
+    tokenizer.add_special_tokens(
+        {"pad_token": "<pad>", "eos_token": "<|im_end|>", "bos_token": "<|im_start|>", "unk_token": "<unk>"}
+    )
+    tokenizer.chat_template = CHAT_TEMPLATE
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
+        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.bos_token_id,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
