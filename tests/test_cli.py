@@ -1,0 +1,73 @@
+"""The command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from summarizer.cli import main
+from summarizer.examples import example_text
+from summarizer.inputs import parse_articles
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_parse_articles_reads_headers_and_separators():
+    articles = parse_articles(
+        "Source: Harbour Herald\nTitle: Quake\nURL: https://example.org/q\nDate: 2026-03-14\n\n"
+        "A quake hit Port Alden.\n---\nNo header here.\n---\n\n"
+    )
+    assert len(articles) == 2
+    assert (articles[0].source, articles[0].title, articles[0].url, articles[0].published) == (
+        "Harbour Herald", "Quake", "https://example.org/q", "2026-03-14",
+    )
+    assert articles[0].text == "A quake hit Port Alden."
+    assert articles[1].source is None and articles[1].text == "No header here."
+
+
+def test_cli_markdown_on_examples(tmp_path, capsys):
+    path = tmp_path / "stories.txt"
+    path.write_text(example_text(), encoding="utf-8")
+    assert main([str(path), "--model", "extractive", "--words", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "## Story 1" in out and "## Story 3" in out
+    assert "[1]" in out and "Sources:" in out
+
+
+def test_cli_json_from_stdin():
+    result = subprocess.run(
+        [sys.executable, "-m", "summarizer", "-", "--json", "--model", "extractive"],
+        input=example_text(), capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    briefs = json.loads(result.stdout)
+    assert len(briefs) == 3
+    assert all(s["supported"] for b in briefs for s in b["sentences"])
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [("", "No articles"), ("\n---\n   \n", "No articles")],
+)
+def test_cli_errors_are_one_line_not_a_traceback(tmp_path, capsys, content, message):
+    path = tmp_path / "empty.txt"
+    path.write_text(content)
+    assert main([str(path), "--model", "extractive"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_cli_rejects_binary_files(tmp_path, capsys):
+    path = tmp_path / "photo.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    assert main([str(path), "--model", "extractive"]) == 2
+    assert "not a text file" in capsys.readouterr().err
+
+
+def test_cli_missing_file(capsys):
+    assert main(["/no/such/file.txt", "--model", "extractive"]) == 2
+    assert "No such file" in capsys.readouterr().err
