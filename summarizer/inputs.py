@@ -72,11 +72,21 @@ def read_articles_file(path: str | Path, text: str | None = None) -> list[Articl
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:
-            return articles_from_json(json.loads(text))
+            articles = articles_from_json(json.loads(text))
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path.name} is not valid JSON: {exc}") from exc
-    if suffix in {".html", ".htm"}:
+    elif suffix in {".html", ".htm"}:
         from .html import html_to_text
 
-        return [Article(html_to_text(text))]
-    return parse_articles(text)
+        articles = [Article(html_to_text(text))]
+    else:
+        articles = parse_articles(text)
+    return [_named_after(article, path.name, n, len(articles)) for n, article in enumerate(articles, start=1)]
+
+
+def _named_after(article: Article, file_name: str, n: int, count: int) -> Article:
+    # An article with no outlet is cited by its file name rather than an opaque id.
+    if article.source or article.title:
+        return article
+    source = file_name if count == 1 else f"{file_name} #{n}"
+    return Article(article.text, source=source, url=article.url, published=article.published)

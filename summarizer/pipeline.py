@@ -17,15 +17,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
 
 from .attribution import attribute_sentences
 from .cleaning import clean_lines
-from .clustering import article_vectors, cluster_articles
+from .clustering import cluster_articles
 from .config import BriefConfig
 from .document import Article, Brief, Skipped
 from .embedding import embed, load_embedder
-from .facts import content_words
 from .generation import EXTRACTIVE, Generator, load_generator
 from .pooling import build_pool
 from .splitting import split_sentences
@@ -234,12 +232,12 @@ class NewsBriefer:
         embedder = self.embedder
         clock = time.perf_counter()
         usable = [p.article for p in prepared]
-        vectors = article_vectors([p.sentences for p in prepared], [a.title for a in usable], embedder)
-        labels = cluster_articles(usable, embedder, config, vectors=vectors)
+        labels = cluster_articles(usable, embedder, config)
         stories: dict[int, list[_Prepared]] = {}
         for label, p in zip(labels, prepared):
             stories.setdefault(label, []).append(p)
         ordered = sorted(stories.values(), key=lambda group: (-len(group), group[0].index))
+        logger.info("%d usable articles in %d stories (%d skipped)", len(prepared), len(ordered), len(skipped))
         timings["clustering"] = time.perf_counter() - clock
 
         generator = self.generator
@@ -275,6 +273,7 @@ class NewsBriefer:
 
         # 5. Draft the brief.
         progress(base + step * 0.3, f"Writing the brief with {generator.name}")
+        logger.info("Story of %d articles: %d pool sentences; generating with %s", len(story), len(pool), generator.name)
         clock = time.perf_counter()
         warnings = [w for p in story for w in p.warnings]
         try:

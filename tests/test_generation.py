@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from summarizer import Article, ModelLoadError, NewsBriefer
+from summarizer import ModelLoadError, NewsBriefer
 from summarizer.config import BriefConfig
 from summarizer.document import PoolSentence
 from summarizer.generation import (
