@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--embedder", default=None, help="a sentence-transformers model id or path")
     parser.add_argument("--words", type=int, default=80, help="brief length in words (default 80)")
-    parser.add_argument("--max-articles", type=int, default=None, help="most articles accepted")
+    parser.add_argument("--max-articles", type=int, default=None, help="most articles accepted (default 100)")
+    parser.add_argument("--max-article-chars", type=int, default=None, help="longest article in characters (default 100,000)")
+    parser.add_argument("--max-total-chars", type=int, default=None, help="most characters in all (default 1,000,000)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)")
     parser.add_argument("--version", action="version", version=f"newsbrief {__version__}")
     return parser
@@ -54,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     settings = {"target_words": args.words}
-    if args.max_articles:
-        settings["max_articles"] = args.max_articles
+    for name in ("max_articles", "max_article_chars", "max_total_chars"):
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
     try:
         articles = read_inputs(args.files)
         briefer = NewsBriefer(model=args.model, embedder=args.embedder, **settings)

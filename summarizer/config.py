@@ -76,6 +76,9 @@ class BriefConfig:
     max_new_tokens: int = 160
     #: Causal models with fewer parameters than this use the chunked strategy.
     small_model_params: int = 1_000_000_000
+    #: Seconds one story's generation may take; past it the story gets the
+    #: extractive brief, with the reason in its warnings.
+    generation_timeout: float = 120.0
 
     # --- attribution and guard ---------------------------------------------
     #: Cosine similarity at or above which a pool sentence supports a brief sentence.

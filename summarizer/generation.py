@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,10 @@ BRIEF_PROMPT = (
 
 class ModelLoadError(RuntimeError):
     """The generation model could not be found or loaded."""
+
+
+class GenerationTimeout(TimeoutError):
+    """Generation for one story ran past ``BriefConfig.generation_timeout``."""
 
 
 def cache_dir() -> Path:
@@ -306,6 +311,7 @@ class _TransformersGenerator(Generator):
             do_sample=False,
             num_beams=self.config.num_beams,
             pad_token_id=pad,
+            max_time=self.config.generation_timeout,
         )
 
 
@@ -373,7 +379,10 @@ class CausalGenerator(_TransformersGenerator):
         drafts: list[Draft] = []
         words = 0
         k = 0
+        deadline = time.monotonic() + config.generation_timeout
         while k < len(chosen) and words < config.target_words:
+            if time.monotonic() > deadline:
+                raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
             first = pool[chosen[k]].text
             second = pool[chosen[k + 1]].text if k + 1 < len(chosen) else None
             if second and _overlap(first, second) >= config.fuse_overlap:
