@@ -177,7 +177,7 @@ _BYLINE = re.compile(
 _DATELINE = re.compile(
     r"^[A-Z][A-Z.'-]+( [A-Z][A-Z.'-]+){0,3}(,\s*[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})?"
     r"(,\s*[A-Z][a-z]{2,4}\.? \d{1,2}(,\s*\d{4})?)?"
-    r"\s*(\((AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI)\)\s*)?(\s*/[\w ]{2,30}/)?\s*[-\u2013\u2014]+\s+(?=[\"'A-Z0-9])"
+    r"\s*(\((AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI|[A-Z][\w&.' ]{1,40})\)\s*)?(\s*/[\w ]{2,30}/)?\s*[-\u2013\u2014]+\s+(?=[\"'A-Z0-9])"
 )
 #: An agency dateline anywhere in the first lines: "LONDON, March 3 (Reuters) -".
 _AGENCY_DATELINE = re.compile(

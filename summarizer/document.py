@@ -43,6 +43,32 @@ class Article:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_html(cls, html: str | bytes, url: str | None = None) -> Article:
+        """The article of an HTML page: main text, title, outlet, date and URL.
+
+        See :func:`summarizer.ingest.article_from_html`.
+        """
+        from .ingest import article_from_html
+
+        return article_from_html(html, url)
+
+    @classmethod
+    def from_url(
+        cls, url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, allow_private: bool = False
+    ) -> Article:
+        """Fetch an http(s) page and read it as an article.
+
+        Raises :class:`summarizer.ingest.FetchError` for another scheme, a
+        private, loopback or otherwise non-public address (unless
+        ``allow_private``), a timeout, a page over ``max_bytes``, or a
+        response that is not an article page.  See
+        :func:`summarizer.ingest.article_from_url`.
+        """
+        from .ingest import article_from_url
+
+        return article_from_url(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
+
 
 @dataclass
 class PoolSentence:
@@ -152,8 +178,9 @@ class Brief:
             name = article.source or article.title or article.id
             if article.title and article.source:
                 name = f"{article.source}: {article.title}"
-            if article.url:
-                name = f"[{name}]({article.url})"
+            if article.url and article.url.lower().startswith(("http://", "https://")):
+                # Only web links: a "javascript:" URL pasted into an article must not become one.
+                name = f"[{name}]({article.url.replace(')', '%29').replace(' ', '%20')})"
             sources.append(f"{numbers[article.id]}. {name}")
         parts = [body, "", "Sources:", *sources]
         if self.skipped:

@@ -122,7 +122,8 @@ class NewsBriefer:
     ``model`` is ``None`` for the embedded SmolLM2-135M-Instruct, ``"extractive"``
     for no language model, a Hugging Face hub id, a local model folder, or a
     ``.gguf`` file.  ``embedder`` is ``None`` for the bundled all-MiniLM-L6-v2 or
-    any sentence-transformers model id or path.  Other keyword arguments set
+    any sentence-transformers model id or path, or a loaded
+    ``SentenceTransformer`` to share between briefers.  Other keyword arguments set
     fields of :class:`BriefConfig`.
 
     One briefer can be shared between threads: its calls run one at a time.
@@ -131,7 +132,7 @@ class NewsBriefer:
     def __init__(
         self,
         model: str | os.PathLike[str] | None = None,
-        embedder: str | None = None,
+        embedder: str | os.PathLike[str] | Any | None = None,
         target_words: int | None = None,
         config: BriefConfig | None = None,
         **settings: Any,
@@ -153,7 +154,10 @@ class NewsBriefer:
         """The sentence embedder, loaded on first use."""
         with self._lock:
             if self._embedder is None:
-                self._embedder = load_embedder(self.embedder_name)
+                if self.embedder_name is None or isinstance(self.embedder_name, (str, os.PathLike)):
+                    self._embedder = load_embedder(self.embedder_name)
+                else:  # an embedder object already loaded elsewhere, shared
+                    self._embedder = self.embedder_name
             return self._embedder
 
     @property
@@ -163,6 +167,19 @@ class NewsBriefer:
             if self._generator is None:
                 self._generator = load_generator(self.model_name, self.config)
             return self._generator
+
+    def with_settings(self, **settings: Any) -> NewsBriefer:
+        """A briefer with other :class:`BriefConfig` settings that shares this one's loaded models.
+
+        ``briefer.with_settings(target_words=120).summarize(articles)`` changes
+        the length for one call without loading anything again.  The two share
+        one lock, so they still run one at a time.
+        """
+        sibling = NewsBriefer(self.model_name, self.embedder_name, config=replace(self.config, **settings))
+        with self._lock:
+            sibling._embedder, sibling._generator = self._embedder, self._generator
+        sibling._lock = self._lock
+        return sibling
 
     def load(self) -> NewsBriefer:
         """Load both models now rather than on the first ``summarize``."""

@@ -304,3 +304,9 @@ def test_real_page_with_broken_markup_keeps_its_article() -> None:
     broken = re.sub(r"</(div|p|span|section|article)>", "", html)
     text = html_to_text(broken, url=gold[key]["url"])
     assert "Gaming used to be so simple." in text
+
+
+def test_dateline_with_any_outlet_in_parentheses_is_stripped() -> None:
+    assert clean_text("PORT ALDEN (Coastline Daily) - A 6.1-magnitude earthquake hit the city.") == (
+        "A 6.1-magnitude earthquake hit the city."
+    )

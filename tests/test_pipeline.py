@@ -174,3 +174,19 @@ def test_embedded_model_end_to_end_on_the_seeds(seed_articles):
         for number in re.findall(r"\d+", sentence.text):
             assert number in sources
     assert "Dear readers" not in brief.text and "Moscow Times" not in brief.text
+
+
+def test_with_settings_shares_models_and_changes_length(extractive):
+    extractive.load()
+    longer = extractive.with_settings(target_words=200)
+    assert longer.embedder is extractive.embedder and longer.generator is extractive.generator
+    short = extractive.summarize(EXAMPLE_ARTICLES[:3])[0]
+    long = longer.summarize(EXAMPLE_ARTICLES[:3])[0]
+    assert len(long.text.split()) > len(short.text.split())
+    assert extractive.config.target_words == 80
+
+
+def test_markdown_links_only_web_urls():
+    article = Article("A quake hit Port Alden on Saturday, officials said.", source="X", url="javascript:alert(1)")
+    brief = NewsBriefer(model="extractive").summarize([article])[0]
+    assert "](javascript" not in brief.to_markdown()
