@@ -64,7 +64,9 @@ def load_embedder(name_or_path: str | None = None, device: str | None = "cpu") -
 def embed(model: SentenceTransformer, texts: list[str], show_progress: bool = False) -> np.ndarray:
     """Unit-length float32 embeddings of ``texts``, one row each."""
     if not texts:
-        dim = model.get_sentence_embedding_dimension() or 384
+        # sentence-transformers 6 renamed the method; older releases have only the old name.
+        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = dimension() or 384
         return np.zeros((0, dim), dtype=np.float32)
     vectors = model.encode(
         texts,
