@@ -11,6 +11,7 @@ from .config import BriefConfig
 from .document import Article, Brief, BriefSentence, PoolSentence, Skipped
 from .embedding import EmbedderError
 from .generation import ModelLoadError
+from .ingest import FetchError, articles_from_feed
 from .pipeline import InputError, InputLimitError, NewsBriefer, summarize
 from .pooling import build_pool
 from .splitting import split_sentences
@@ -23,12 +24,14 @@ __all__ = [
     "BriefConfig",
     "BriefSentence",
     "EmbedderError",
+    "FetchError",
     "InputError",
     "InputLimitError",
     "ModelLoadError",
     "NewsBriefer",
     "PoolSentence",
     "Skipped",
+    "articles_from_feed",
     "attribute_sentences",
     "build_pool",
     "clean_text",

@@ -1,18 +1,29 @@
-"""``newsbrief`` / ``python -m summarizer``: briefs from article files on the command line."""
+"""``newsbrief`` / ``python -m summarizer``: briefs from article files, URLs and feeds on the command line.
+
+``newsbrief watch FEED...`` follows feeds over time (see :mod:`summarizer.tracking`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import re
 import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .document import Article
 from .embedding import EmbedderError
 from .generation import ModelLoadError
+from .ingest import FetchError, articles_from_feed
 from .inputs import parse_articles, read_articles_file
 from .pipeline import InputError, NewsBriefer
+
+if TYPE_CHECKING:
+    from .tracking import StoryTracker, TrackerUpdate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,10 +32,16 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Write one short attributed brief per story from news articles. A file may hold "
             "several articles separated by a line '---', each with optional 'Source:', 'Title:', "
-            "'URL:' and 'Date:' header lines."
+            "'URL:' and 'Date:' header lines. 'newsbrief watch --help' follows feeds over time."
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="article files (.txt, .md, .json, .html); '-' reads stdin")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="article files (.txt, .md, .json, .html); '-' reads stdin")
+    parser.add_argument("--url", action="append", default=[], metavar="URL", help="an article page to fetch (repeatable)")
+    parser.add_argument("--feed", action="append", default=[], metavar="URL", help="an RSS or Atom feed whose items to fetch (repeatable)")
+    parser.add_argument(
+        "--allow-private", action="store_true",
+        help="allow fetching from private, loopback and link-local addresses (refused by default)",
+    )
     parser.add_argument("--json", action="store_true", help="print the briefs as JSON")
     parser.add_argument(
         "--model", default=None,
@@ -51,8 +68,32 @@ def read_inputs(files: list[str]) -> list[Article]:
     return articles
 
 
+def fetch_inputs(urls: list[str], feeds: list[str], allow_private: bool) -> list[Article]:
+    """Articles from ``--url`` and ``--feed``; what cannot be read is reported on stderr."""
+    articles: list[Article] = []
+    for url in urls:
+        try:
+            articles.append(Article.from_url(url, allow_private=allow_private))
+        except FetchError as exc:
+            print(f"newsbrief: warning: {exc}", file=sys.stderr)
+    for feed in feeds:
+        try:
+            items = articles_from_feed(feed, allow_private=allow_private)
+        except FetchError as exc:
+            print(f"newsbrief: warning: {exc}", file=sys.stderr)
+            continue
+        articles.extend(items)  # items read from the feed's text or not at all are logged as warnings
+    return articles
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["watch"]:  # a file named "watch" can be given as ./watch
+        return watch_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not (args.files or args.url or args.feed):
+        parser.error("give at least one FILE, --url or --feed")
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     settings = {"target_words": args.words}
@@ -60,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, name) is not None:
             settings[name] = getattr(args, name)
     try:
-        articles = read_inputs(args.files)
+        articles = read_inputs(args.files) + fetch_inputs(args.url, args.feed, args.allow_private)
         briefer = NewsBriefer(model=args.model, embedder=args.embedder, **settings)
         briefs = briefer.summarize(articles)
     except (OSError, ValueError, InputError, ModelLoadError, EmbedderError) as exc:
@@ -78,3 +119,125 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\nWarning: {warning}")
             print()
     return 0
+
+
+# --- newsbrief watch ----------------------------------------------------------------
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``30s``, ``10m``, ``1.5h``, ``2d`` or a bare number of seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 10m, 1h, 2d)")
+    return float(match.group(1)) * _SECONDS[match.group(2).lower()]
+
+
+def _duration(text: str) -> float:
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("the duration must be positive")
+    return seconds
+
+
+def build_watch_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbrief watch",
+        description=(
+            "Follow RSS/Atom feeds: every round, read new items, add them to the stories they belong to, "
+            "and print what is new in each story's brief. State is kept in a SQLite file, so a restart carries on."
+        ),
+    )
+    parser.add_argument("feeds", nargs="+", metavar="FEED", help="feed URLs (or local feed files)")
+    parser.add_argument("--db", default="briefs.sqlite", help="the SQLite file holding the stories (default briefs.sqlite)")
+    parser.add_argument("--every", type=_duration, default=600.0, metavar="DURATION", help="time between rounds: 30s, 10m, 1h (default 10m)")
+    parser.add_argument("--once", action="store_true", help="do one round and exit")
+    parser.add_argument("--quiet-hours", type=float, default=48.0, help="a story with no new article for this long expires (default 48)")
+    parser.add_argument("--limit", type=int, default=20, help="most items read per feed per round (default 20)")
+    parser.add_argument("--model", default=None, help="as for newsbrief (default: the embedded model)")
+    parser.add_argument("--embedder", default=None, help="a sentence-transformers model id or path")
+    parser.add_argument("--words", type=int, default=80, help="brief length in words (default 80)")
+    parser.add_argument("--allow-private", action="store_true", help="allow fetching from private and loopback addresses")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)")
+    return parser
+
+
+def _read_feed(feed: str, args: argparse.Namespace) -> list[Article]:
+    source = feed
+    if not re.match(r"^https?://", feed, re.IGNORECASE) and Path(feed).is_file():
+        source = Path(feed).read_bytes().decode("utf-8", errors="replace")
+    # Items read from the feed's text, or not at all, are logged as warnings.
+    return list(articles_from_feed(source, limit=args.limit, allow_private=args.allow_private))
+
+
+def _print_round(update: TrackerUpdate, tracker: StoryTracker) -> None:
+    """What one round of ``watch`` found: counts, new stories' briefs, and what is new in the others."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    print(
+        f"[{stamp}] {len(update.assigned)} new articles, {len(update.new_stories)} new stories, "
+        f"{len(update.grown_stories)} updated, {len(update.duplicates)} duplicates, "
+        f"{len(update.expired)} expired",
+        flush=True,
+    )
+    for story_update in update.refreshed:
+        story = tracker.store.story(story_update.story_id)
+        name = (story.title if story else None) or story_update.story_id
+        if story_update.error:
+            print(f"\n## Story {story_update.story_id}: {name}\nNo brief: {story_update.error}")
+            continue
+        if story_update.first:
+            print(f"\n## New story {story_update.story_id}: {name}\n")
+            print(story_update.brief.to_markdown())
+            continue
+        print(f"\n## Updated story {story_update.story_id}: {name}")
+        print("New articles:")
+        for article in story_update.new_articles:
+            print(f"- {article.label}: {article.title or article.id}" + (f" ({article.url})" if article.url else ""))
+        if story_update.new_sentences:
+            print("New in the brief:")
+            for sentence in story_update.new_sentences:
+                print(f"- {sentence}")
+        else:
+            print("The brief says nothing new.")
+    print(flush=True)
+
+
+def watch_main(argv: list[str]) -> int:
+    """``newsbrief watch``: follow feeds, one round every ``--every``."""
+    from .tracking import StoryTracker
+
+    args = build_watch_parser().parse_args(argv)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        briefer = NewsBriefer(model=args.model, embedder=args.embedder, target_words=args.words)
+        tracker = StoryTracker(args.db, briefer=briefer, quiet_hours=args.quiet_hours)
+    except (OSError, ValueError) as exc:
+        print(f"newsbrief: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        while True:
+            started = time.monotonic()
+            articles: list[Article] = []
+            for feed in args.feeds:
+                try:
+                    articles.extend(_read_feed(feed, args))
+                except (FetchError, OSError) as exc:  # one feed down must not stop the others
+                    print(f"newsbrief: warning: {exc}", file=sys.stderr)
+            try:
+                _print_round(tracker.add(articles), tracker)
+            except (ModelLoadError, EmbedderError) as exc:
+                print(f"newsbrief: error: {exc}", file=sys.stderr)
+                return 2
+            if args.once:
+                return 0
+            time.sleep(max(0.0, args.every - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        tracker.close()

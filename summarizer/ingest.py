@@ -1,0 +1,477 @@
+"""Articles from web pages, URLs and RSS/Atom feeds.
+
+A server that fetches URLs for its users must not become a way into its own
+network (server-side request forgery).  So :func:`fetch_page` only speaks http(s),
+resolves the host name itself and refuses the request when any address it
+resolves to is private, loopback, link-local, multicast, reserved or
+unspecified; it then connects to the address it checked, not to a fresh
+resolution (which a hostile DNS server could point elsewhere), and follows
+redirects by hand, checking every target the same way.  ``allow_private=True``
+lifts the address check, for a tool run on one's own machine.
+
+Responses are read in chunks and abandoned past ``max_bytes`` or past the
+overall ``timeout``, so a huge or slow page cannot hold the process.
+"""
+
+from __future__ import annotations
+
+import calendar
+import http.client
+import ipaddress
+import logging
+import re
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from .document import Article
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "newsbrief/0.1 (news brief summariser; +https://pypi.org/project/newsbrief/)"
+#: Redirects followed before giving up.
+MAX_REDIRECTS = 5
+#: Content types read as an HTML page.
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+#: Pages of a feed fetched at the same time; few, to be polite to the site.
+FEED_WORKERS = 4
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 64 * 1024
+_URL_LINE = re.compile(r"^\s*(?:[-*•]\s+)?<?(https?://[^\s<>]+?)>?\s*$", re.IGNORECASE)
+
+
+class FetchError(Exception):
+    """A URL or feed could not be read as an article; the message says why."""
+
+
+@dataclass
+class Page:
+    """A fetched response body with where it finally came from."""
+
+    url: str
+    content_type: str
+    charset: str | None
+    body: bytes
+
+
+# --- address guard -------------------------------------------------------------
+
+
+def _refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why an address must not be fetched from, or ``None`` if it is public."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    for name in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
+        if getattr(ip, f"is_{name}"):
+            return name.replace("_", "-")
+    if not ip.is_global:  # shared address space (100.64/10) and the like
+        return "non-global"
+    return None
+
+
+def check_url(url: str, allow_private: bool = False) -> list[str]:
+    """Check that ``url`` may be fetched; return the addresses it resolves to.
+
+    Raises :class:`FetchError` for a scheme other than http(s), a URL without a
+    host, a host that does not resolve, or (unless ``allow_private``) a host
+    with any address that is not public.
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise FetchError(f"only http and https URLs can be fetched, not {parts.scheme or 'a schemeless'!r} ({url})")
+    host = parts.hostname
+    if not host:
+        raise FetchError(f"the URL has no host name: {url}")
+    try:
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError as exc:
+        raise FetchError(f"bad port in {url}: {exc}") from exc
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"cannot resolve {host}: {exc}") from exc
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not allow_private:
+        for address in addresses:
+            reason = _refusal(ipaddress.ip_address(address.split("%", 1)[0]))
+            if reason:
+                raise FetchError(
+                    f"refusing to fetch {url}: {host} resolves to {reason} address {address} "
+                    "(pass allow_private=True to allow local and private addresses)"
+                )
+    return addresses
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """An HTTP connection to an address already checked, whatever DNS says now."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """An HTTPS connection to a checked address; the certificate is checked against the host name."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+# --- fetching ------------------------------------------------------------------
+
+
+def _open(url: str, addresses: list[str], timeout: float, accept: str) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    parts = urlsplit(url)
+    https = parts.scheme.lower() == "https"
+    port = parts.port or (443 if https else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = {"User-Agent": USER_AGENT, "Accept": accept, "Accept-Encoding": "gzip, deflate"}
+    last: Exception | None = None
+    for address in addresses:
+        cls = _PinnedHTTPS if https else _PinnedHTTP
+        connection = cls(parts.hostname or "", port, address, timeout)
+        try:
+            connection.request("GET", target, headers=headers)
+            return connection, connection.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            connection.close()
+            last = exc
+    if isinstance(last, (socket.timeout, TimeoutError)):
+        raise FetchError(f"timed out after {timeout:g} s connecting to {url}") from last
+    raise FetchError(f"cannot connect to {url}: {last}") from last
+
+
+def _read_limited(response: http.client.HTTPResponse, url: str, max_bytes: int, deadline: float, timeout: float) -> bytes:
+    encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
+    if encoding not in {"identity", "gzip", "x-gzip", "deflate"}:
+        raise FetchError(f"{url} sent an unsupported content encoding {encoding!r}")
+    inflate = None if encoding == "identity" else zlib.decompressobj(47)  # 47: gzip or zlib header
+    too_big = FetchError(f"{url} is larger than the limit of {max_bytes:,} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise FetchError(f"timed out after {timeout:g} s reading {url}")
+        try:
+            # read1 returns after one receive, so a server trickling bytes meets the deadline.
+            chunk = response.read1(_CHUNK)
+        except TimeoutError as exc:
+            raise FetchError(f"timed out after {timeout:g} s reading {url}") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise FetchError(f"error reading {url}: {exc}") from exc
+        if not chunk:
+            break
+        if inflate is not None:
+            try:
+                # max_length bounds the output, so a small compressed bomb cannot fill memory.
+                chunk = inflate.decompress(chunk, max_bytes - size + 1)
+            except zlib.error as exc:
+                raise FetchError(f"{url} sent a corrupt compressed body: {exc}") from exc
+            if inflate.unconsumed_tail:
+                raise too_big
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def fetch_page(
+    url: str,
+    *,
+    timeout: float = 10,
+    max_bytes: int = 5_000_000,
+    allow_private: bool = False,
+    accept: str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+) -> Page:
+    """GET ``url`` through the address guard (see the module docstring).
+
+    ``timeout`` bounds every socket operation and the whole fetch, redirects
+    included.  Raises :class:`FetchError` on a refused or bad URL, a network
+    error, a timeout, an HTTP error status, more than :data:`MAX_REDIRECTS`
+    redirects or a body over ``max_bytes``.
+    """
+    deadline = time.monotonic() + timeout
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        addresses = check_url(current, allow_private)
+        remaining = max(0.1, deadline - time.monotonic())
+        connection, response = _open(current, addresses, min(timeout, remaining), accept)
+        try:
+            if response.status in _REDIRECTS:
+                location = response.getheader("Location")
+                if not location:
+                    raise FetchError(f"{current} redirects (HTTP {response.status}) without a Location")
+                logger.debug("%s redirects to %s", current, location)
+                current = urljoin(current, location.strip())
+                continue
+            if response.status >= 400:
+                raise FetchError(f"{current} answered HTTP {response.status} {response.reason}")
+            length = response.getheader("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise FetchError(f"{current} is {int(length):,} bytes, over the limit of {max_bytes:,} bytes")
+            body = _read_limited(response, current, max_bytes, deadline, timeout)
+            message = response.msg
+            return Page(current, message.get_content_type(), message.get_content_charset(), body)
+        finally:
+            connection.close()
+    raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times")
+
+
+# --- pages to articles ------------------------------------------------------------
+
+
+def _page_text(html: str | bytes, charset: str | None = None) -> str:
+    if isinstance(html, str):
+        return html
+    if charset:
+        try:
+            return html.decode(charset, errors="replace")
+        except LookupError:  # an unknown charset name: let detection decide
+            pass
+    from trafilatura.utils import decode_file
+
+    return decode_file(html)
+
+
+def _metadata(page: str, url: str | None) -> dict[str, str | None]:
+    try:
+        from trafilatura import extract_metadata
+
+        meta = extract_metadata(page, default_url=url)
+    except Exception:  # metadata is a bonus: a page that breaks its parser still has text
+        logger.warning("metadata extraction failed on %s", url or "a page", exc_info=True)
+        meta = None
+    host = urlsplit(url).hostname if url else None
+    if host and host.startswith("www."):
+        host = host[4:]
+    return {
+        "title": getattr(meta, "title", None) or None,
+        "source": getattr(meta, "sitename", None) or host or None,
+        "published": getattr(meta, "date", None) or None,
+        "url": url or getattr(meta, "url", None) or None,
+    }
+
+
+def article_from_html(html: str | bytes, url: str | None = None, charset: str | None = None) -> Article:
+    """An :class:`Article` from an HTML page: its main text and metadata.
+
+    The text comes from :func:`summarizer.html.html_to_text` (empty when the
+    page has none); title, outlet (``source``, the site name or else the host
+    name), date (``published``) from trafilatura's metadata; ``url`` is the one
+    given, else the page's canonical URL.
+    """
+    from .html import html_to_text
+
+    if not isinstance(html, (str, bytes)):
+        raise TypeError(f"html must be str or bytes, got {type(html).__name__}")
+    page = _page_text(html, charset)
+    return Article(html_to_text(page, url), **_metadata(page, url))
+
+
+def article_from_url(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, allow_private: bool = False) -> Article:
+    """Fetch ``url`` (see :func:`fetch_page`) and read it as an article.
+
+    Raises :class:`FetchError` also when the response is not an HTML page or
+    holds no article text.
+    """
+    page = fetch_page(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
+    sniffed = page.body.lstrip()[:1] == b"<" and page.content_type in {"text/plain", "application/octet-stream"}
+    if page.content_type not in HTML_TYPES and not sniffed:
+        raise FetchError(f"{page.url} is not an article page (content type {page.content_type})")
+    article = article_from_html(page.body, page.url, page.charset)
+    if not article.text.strip():
+        raise FetchError(f"no article text found at {page.url}")
+    logger.info("fetched %s: %d characters of text", page.url, len(article.text))
+    return article
+
+
+# --- feeds ---------------------------------------------------------------------------
+
+
+@dataclass
+class FeedFailure:
+    """A feed item that could not be read, with why."""
+
+    link: str | None
+    title: str | None
+    reason: str
+
+
+class FeedArticles(list):
+    """The articles of a feed (a ``list[Article]``) with what went wrong on the way.
+
+    ``fallbacks`` are items whose page could not be fetched and whose feed
+    summary stands in; ``failures`` are items with neither.
+    """
+
+    def __init__(self, articles: Iterable[Article] = (), feed_title: str | None = None) -> None:
+        super().__init__(articles)
+        self.feed_title = feed_title
+        self.fallbacks: list[FeedFailure] = []
+        self.failures: list[FeedFailure] = []
+
+
+def _looks_like_url(value: str) -> bool:
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*://", value.strip(), re.IGNORECASE))
+
+
+def _entry_date(entry: Any) -> str | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if parsed:  # feedparser normalises to UTC
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(calendar.timegm(parsed)))
+    return entry.get("published") or entry.get("updated") or None
+
+
+def _entry_text(entry: Any) -> str:
+    from .html import html_to_text
+
+    candidates = [c.get("value", "") for c in entry.get("content", []) or []]
+    candidates.append(entry.get("summary", "") or "")
+    for value in candidates:
+        if value and value.strip():
+            text = html_to_text(value) if "<" in value else value.strip()
+            if text.strip():
+                return text
+    return ""
+
+
+def _feed_item(entry: Any, feed_title: str | None, fetch_pages: bool, allow_private: bool, timeout: float) -> tuple[Article | None, FeedFailure | None]:
+    """The item's article (its page, else its feed text) and the failure to report, if any."""
+    link = entry.get("link") or None
+    title = entry.get("title") or None
+    published = _entry_date(entry)
+    source = (entry.get("source") or {}).get("title") or feed_title
+    problem = None if link else "the item has no link"
+    if link and fetch_pages:
+        try:
+            page = article_from_url(link, timeout=timeout, allow_private=allow_private)
+            # The feed's date carries the time of day; the page's often only the day.
+            return Article(
+                page.text, title=page.title or title, source=page.source or source,
+                url=page.url, published=published or page.published,
+            ), None
+        except FetchError as exc:
+            problem = str(exc)
+    text = _entry_text(entry)
+    if not text:
+        reason = f"{problem}; the feed has no text for it either" if problem else "the feed has no text for it"
+        return None, FeedFailure(link, title, reason)
+    article = Article(text, title=title, source=source, url=link, published=published)
+    return article, FeedFailure(link, title, problem) if problem and fetch_pages else None
+
+
+def articles_from_feed(
+    url_or_xml: str | bytes,
+    *,
+    limit: int = 20,
+    allow_private: bool = False,
+    fetch: bool = True,
+    timeout: float = 10,
+) -> FeedArticles:
+    """The articles of an RSS or Atom feed, newest items as the feed lists them.
+
+    ``url_or_xml`` is the feed's http(s) URL (fetched through the address guard)
+    or its XML.  With ``fetch`` each item's page is fetched as by
+    :meth:`Article.from_url`; when that fails the item's feed text stands in
+    (logged, and listed in the result's ``fallbacks``).  Items with no text at
+    all are logged and listed in ``failures``.  At most ``limit`` items are read.
+    Raises :class:`FetchError` when the feed cannot be read or no item can.
+    """
+    import feedparser
+
+    name = "the feed"
+    if isinstance(url_or_xml, str) and _looks_like_url(url_or_xml):
+        name = url_or_xml.strip()
+        page = fetch_page(name, timeout=timeout, allow_private=allow_private,
+                         accept="application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5")
+        data: str | bytes = page.body
+    elif isinstance(url_or_xml, (str, bytes)) and url_or_xml.strip():
+        data = url_or_xml
+    else:
+        raise FetchError("no feed given: pass a feed URL or its XML")
+    # Handing feedparser bytes or a string, never a URL or a path, keeps it off the network and the disk.
+    parsed = feedparser.parse(data if isinstance(data, bytes) else data.encode("utf-8"))
+    entries = list(parsed.entries)[: max(0, limit)]
+    if not entries:
+        why = f": {parsed.bozo_exception}" if parsed.get("bozo") else ""
+        raise FetchError(f"{name} is not an RSS or Atom feed with items{why}")
+    feed_title = parsed.feed.get("title") or None
+
+    def read(entry: Any) -> tuple[Article | None, FeedFailure | None]:
+        return _feed_item(entry, feed_title, fetch, allow_private, timeout)
+
+    with ThreadPoolExecutor(max_workers=FEED_WORKERS) as pool:
+        results = list(pool.map(read, entries))
+    result = FeedArticles(feed_title=feed_title)
+    for article, failure in results:
+        if article is not None:
+            result.append(article)
+            if failure is not None:
+                logger.warning("feed item %s: %s; using the feed's text instead", failure.link, failure.reason)
+                result.fallbacks.append(failure)
+        elif failure is not None:
+            logger.warning("feed item %s not read: %s", failure.link or failure.title, failure.reason)
+            result.failures.append(failure)
+    if not result:
+        reasons = "; ".join(f"{f.link or f.title}: {f.reason}" for f in result.failures[:5])
+        raise FetchError(f"no item of {name} could be read ({reasons})")
+    logger.info("read %d items of %s (%d from feed text, %d failed)", len(result), name, len(result.fallbacks), len(result.failures))
+    return result
+
+
+
+# --- pasted URL lists (the web app) ---------------------------------------------------
+
+
+def is_url_list(text: str) -> bool:
+    """Whether ``text`` is only http(s) URLs, one per line (blank lines allowed)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(_URL_LINE.match(line) for line in lines)
+
+
+def articles_from_pasted_urls(text: str, allow_private: bool = False, *, timeout: float = 10) -> tuple[list[Article], list[str]]:
+    """Fetch every URL of a pasted list (one per line): the articles and one error line per failed URL.
+
+    Repeated URLs are fetched once.  Never raises :class:`FetchError`; the
+    caller decides what to do when the article list is empty.
+    """
+    urls = []
+    errors = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = _URL_LINE.match(line)
+        if match:
+            urls.append(match.group(1))
+        else:
+            errors.append(f"not a URL: {line.strip()[:80]}")
+    urls = list(dict.fromkeys(urls))
+
+    def read(url: str) -> Article | str:
+        try:
+            return article_from_url(url, timeout=timeout, allow_private=allow_private)
+        except FetchError as exc:
+            logger.warning("%s", exc)
+            return str(exc)
+
+    with ThreadPoolExecutor(max_workers=FEED_WORKERS) as pool:
+        results = list(pool.map(read, urls)) if urls else []
+    articles = [r for r in results if isinstance(r, Article)]
+    errors += [r for r in results if isinstance(r, str)]
+    return articles, errors

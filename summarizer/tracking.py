@@ -1,0 +1,679 @@
+"""Stories followed over time: articles arrive, stories grow, briefs refresh.
+
+:class:`StoryTracker` takes articles as they come (from a feed every few
+minutes, say) and puts each into a story it already follows or into a new one.
+It uses the clustering stage's own similarity (binary TF-IDF cosine of fact
+tokens, see :mod:`summarizer.clustering`): a new article joins the story whose
+articles it is most similar to on average when that average is within
+``cluster_threshold``, the same cut average linkage makes in a batch; the
+articles that join no story are clustered among themselves with
+:func:`~summarizer.clustering.cluster_articles` and become new stories.  Two
+stories that an article later bridges are merged, as average linkage would.
+
+Only stories that changed get a new brief, and each refresh says what is new:
+the articles since the last brief and the brief sentences the last brief did
+not have.  A story with no new article for ``quiet_hours`` (by the articles'
+publication times where they parse, else their arrival) expires: it is kept
+but no longer matched or refreshed.
+
+State is in a :class:`Store`; :class:`SQLiteStore` keeps it in one SQLite file
+so a tracker stopped and started again on the same file carries on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+
+from .clustering import article_sentences, cluster_articles, fact_matrix, fact_tokens
+from .config import BriefConfig
+from .document import Article, Brief
+
+logger = logging.getLogger(__name__)
+
+#: Share of sentences two articles must have in common (Jaccard) to be one article.
+NEAR_DUPLICATE = 0.9
+#: Distance threshold that makes the pipeline's clustering keep every article in
+#: one story: the tracker has already decided what a story is.
+_ONE_STORY = 2.0
+_SCHEMA_VERSION = 1
+
+
+# --- the records ------------------------------------------------------------------
+
+
+@dataclass
+class Story:
+    """A story the tracker follows.
+
+    ``last_event`` is the latest time (seconds since the epoch) of any of its
+    articles; ``dirty`` means it changed since its last brief.
+    """
+
+    id: str
+    created: float
+    last_event: float
+    expired: bool = False
+    dirty: bool = True
+    brief: dict[str, Any] | None = None
+    brief_at: float | None = None
+
+    @property
+    def title(self) -> str | None:
+        """The title of the brief's first cited article, if any."""
+        articles = (self.brief or {}).get("articles") or []
+        return next((a.get("title") for a in articles if a.get("title")), None)
+
+
+@dataclass
+class TrackedArticle:
+    """An article as stored: the article, its story, and what matching needs."""
+
+    article: Article
+    story_id: str
+    arrived: float
+    event_time: float
+    facts: list[str]
+    text_key: str
+    sentence_keys: list[str]
+    url_key: str | None = None
+    briefed: bool = False
+
+
+@dataclass
+class Rejected:
+    """An article not added, with why (and the stored article it repeats, for a duplicate)."""
+
+    article: Article
+    reason: str
+    existing_id: str | None = None
+
+
+@dataclass
+class StoryUpdate:
+    """One refreshed brief and what is new in it."""
+
+    story_id: str
+    brief: Brief | None
+    new_articles: list[Article]
+    new_sentences: list[str]
+    first: bool
+    error: str | None = None
+
+
+@dataclass
+class TrackerUpdate:
+    """What one :meth:`StoryTracker.add` did."""
+
+    #: Article id to the id of the story it joined.
+    assigned: dict[str, str] = field(default_factory=dict)
+    new_stories: list[str] = field(default_factory=list)
+    grown_stories: list[str] = field(default_factory=list)
+    #: Story id merged away to the story it became part of.
+    merged: dict[str, str] = field(default_factory=dict)
+    duplicates: list[Rejected] = field(default_factory=list)
+    unusable: list[Rejected] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    refreshed: list[StoryUpdate] = field(default_factory=list)
+
+
+# --- storage ------------------------------------------------------------------------
+
+
+class Store(Protocol):
+    """Where a tracker keeps its stories, articles and briefs.
+
+    Methods that change state may be grouped in :meth:`transaction`, which
+    commits them together or not at all.
+    """
+
+    def transaction(self) -> Any: ...
+    def stories(self, include_expired: bool = False) -> list[Story]: ...
+    def story(self, story_id: str) -> Story | None: ...
+    def save_story(self, story: Story) -> None: ...
+    def delete_story(self, story_id: str) -> None: ...
+    def add_article(self, record: TrackedArticle) -> None: ...
+    def articles(self, story_ids: Iterable[str] | None = None) -> list[TrackedArticle]: ...
+    def move_articles(self, from_story: str, to_story: str) -> None: ...
+    def mark_briefed(self, article_ids: Iterable[str]) -> None: ...
+    def find_duplicate(self, article: Article, text_key: str, url_key: str | None) -> tuple[str, str] | None: ...
+    def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    last_event REAL NOT NULL,
+    expired INTEGER NOT NULL DEFAULT 0,
+    dirty INTEGER NOT NULL DEFAULT 1,
+    brief TEXT,
+    brief_at REAL
+);
+CREATE TABLE IF NOT EXISTS articles (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    story_id TEXT NOT NULL REFERENCES stories(id),
+    text TEXT NOT NULL,
+    title TEXT,
+    source TEXT,
+    url TEXT,
+    published TEXT,
+    arrived REAL NOT NULL,
+    event_time REAL NOT NULL,
+    facts TEXT NOT NULL,
+    text_key TEXT NOT NULL,
+    sentence_keys TEXT NOT NULL,
+    url_key TEXT,
+    briefed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
+CREATE INDEX IF NOT EXISTS articles_text_key ON articles(text_key);
+CREATE INDEX IF NOT EXISTS articles_url_key ON articles(url_key);
+"""
+
+_ARTICLE_COLUMNS = (
+    "id, story_id, text, title, source, url, published, arrived, event_time, "
+    "facts, text_key, sentence_keys, url_key, briefed"
+)
+
+
+class SQLiteStore:
+    """A :class:`Store` in one SQLite file (``":memory:"`` for none).
+
+    One connection, guarded by a lock, so a tracker may be used from several
+    threads one call at a time.  The rollback journal (not WAL) keeps the
+    state in the one file between runs.
+    """
+
+    def __init__(self, path: str | Path = "briefs.sqlite") -> None:
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._depth = 0
+        with self.transaction():
+            # executescript would commit mid-transaction, so one statement at a time.
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._db.execute(statement)
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(_SCHEMA_VERSION),))
+            elif int(row[0]) != _SCHEMA_VERSION:
+                raise ValueError(f"{self.path} has tracker schema {row[0]}; this version reads {_SCHEMA_VERSION}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Commit the writes inside together; nested uses join the outer one."""
+        with self._lock:
+            self._depth += 1
+            if self._depth == 1:
+                self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if self._depth == 0:
+                self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    @staticmethod
+    def _story(row: sqlite3.Row) -> Story:
+        return Story(
+            id=row["id"], created=row["created"], last_event=row["last_event"], expired=bool(row["expired"]),
+            dirty=bool(row["dirty"]), brief=json.loads(row["brief"]) if row["brief"] else None, brief_at=row["brief_at"],
+        )
+
+    def stories(self, include_expired: bool = False) -> list[Story]:
+        where = "" if include_expired else "WHERE expired = 0"
+        return [self._story(r) for r in self._query(f"SELECT * FROM stories {where} ORDER BY created, id")]
+
+    def story(self, story_id: str) -> Story | None:
+        rows = self._query("SELECT * FROM stories WHERE id = ?", (story_id,))
+        return self._story(rows[0]) if rows else None
+
+    def save_story(self, story: Story) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (story.id, story.created, story.last_event, int(story.expired), int(story.dirty),
+                 json.dumps(story.brief, ensure_ascii=False) if story.brief is not None else None, story.brief_at),
+            )
+
+    def delete_story(self, story_id: str) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+
+    def add_article(self, record: TrackedArticle) -> None:
+        a = record.article
+        with self.transaction():
+            self._db.execute(
+                f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (a.id, record.story_id, a.text, a.title, a.source, a.url, a.published, record.arrived,
+                 record.event_time, json.dumps(record.facts), record.text_key, json.dumps(record.sentence_keys),
+                 record.url_key, int(record.briefed)),
+            )
+
+    def articles(self, story_ids: Iterable[str] | None = None) -> list[TrackedArticle]:
+        sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles"
+        params: list[str] = []
+        if story_ids is not None:
+            params = list(story_ids)
+            if not params:
+                return []
+            sql += f" WHERE story_id IN ({','.join('?' * len(params))})"
+        rows = self._query(sql + " ORDER BY seq", params)
+        records = []
+        for r in rows:
+            article = Article(r["text"], title=r["title"], source=r["source"], url=r["url"], published=r["published"])
+            records.append(TrackedArticle(
+                article, r["story_id"], r["arrived"], r["event_time"], json.loads(r["facts"]), r["text_key"],
+                json.loads(r["sentence_keys"]), r["url_key"], bool(r["briefed"]),
+            ))
+        return records
+
+    def move_articles(self, from_story: str, to_story: str) -> None:
+        with self.transaction():
+            self._db.execute("UPDATE articles SET story_id = ?, briefed = 0 WHERE story_id = ?", (to_story, from_story))
+
+    def mark_briefed(self, article_ids: Iterable[str]) -> None:
+        with self.transaction():
+            self._db.executemany("UPDATE articles SET briefed = 1 WHERE id = ?", [(i,) for i in article_ids])
+
+    def find_duplicate(self, article: Article, text_key: str, url_key: str | None) -> tuple[str, str] | None:
+        checks = [("id", article.id, "the same article"), ("text_key", text_key, "the same text")]
+        if url_key:
+            checks.insert(1, ("url_key", url_key, "the same URL"))
+        for column, value, reason in checks:
+            rows = self._query(f"SELECT id FROM articles WHERE {column} = ? LIMIT 1", (value,))
+            if rows:
+                return rows[0]["id"], reason
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def parse_time(value: str | None) -> float | None:
+    """Seconds since the epoch of an ISO 8601 or RFC 822 date; ``None`` if it does not parse.
+
+    A time without a zone is taken as UTC, a bare date as its midnight UTC.
+    """
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    moment = None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+_TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
+
+
+def url_key(url: str | None) -> str | None:
+    """A URL with what does not change the page removed: fragment, tracking parameters, trailing slash."""
+    if not url or not url.strip():
+        return None
+    parts = urlsplit(url.strip())
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)])
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+
+
+def _sentence_key(sentence: str) -> str:
+    normal = " ".join(re.findall(r"\w+", sentence.lower()))
+    return hashlib.sha1(normal.encode("utf-8")).hexdigest()[:12]
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def _closest_pair(
+    matrix: Any, members: dict[str, list[int]], touched: set[str], min_similarity: float
+) -> tuple[str, str] | None:
+    """The two stories, one of them ``touched``, with the highest average similarity at or above ``min_similarity``."""
+    best, best_similarity = None, min_similarity
+    for a in sorted(touched):
+        if a not in members:
+            continue
+        rows = matrix[members[a]]
+        for b, indices in members.items():
+            if b == a or (b in touched and b < a):  # each touched pair once
+                continue
+            mean = float((rows @ matrix[indices].T).mean())
+            if mean >= best_similarity:
+                best, best_similarity = (a, b), mean
+    return best
+
+
+# --- the tracker ---------------------------------------------------------------------------
+
+
+class StoryTracker:
+    """Follow stories over time in a :class:`Store` (by default a SQLite file).
+
+    ``briefer`` writes the briefs (default: ``NewsBriefer()``, the embedded
+    model, loaded on the first refresh); ``config`` sets the clustering
+    threshold (default: the briefer's config).  A story with no article newer
+    than ``quiet_hours`` expires.  ``clock`` returns the time in seconds since
+    the epoch (tests inject one).  Calls are serialised by a lock.
+    """
+
+    def __init__(
+        self,
+        db_path: str | Path = "briefs.sqlite",
+        briefer: Any = None,
+        config: BriefConfig | None = None,
+        quiet_hours: float = 48.0,
+        *,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if quiet_hours <= 0:
+            raise ValueError(f"quiet_hours must be positive, got {quiet_hours}")
+        self.store: Store = store if store is not None else SQLiteStore(db_path)
+        self._briefer = briefer
+        self._config = config
+        self.quiet_hours = quiet_hours
+        self.clock = clock
+        self._story_briefer: Any = None
+        self._lock = threading.RLock()
+
+    # -- context and plumbing --------------------------------------------------
+
+    def __enter__(self) -> StoryTracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the store; the state is already saved."""
+        self.store.close()
+
+    @property
+    def briefer(self) -> Any:
+        """The :class:`~summarizer.pipeline.NewsBriefer` that writes the briefs."""
+        if self._briefer is None:
+            from .pipeline import NewsBriefer
+
+            self._briefer = NewsBriefer(config=self._config)
+        return self._briefer
+
+    @property
+    def config(self) -> BriefConfig:
+        if self._config is not None:
+            return self._config
+        return self._briefer.config if self._briefer is not None else BriefConfig()
+
+    # -- reading the state ----------------------------------------------------------
+
+    def stories(self, include_expired: bool = False) -> list[Story]:
+        """The stories followed, oldest first (expired ones too if asked)."""
+        return self.store.stories(include_expired)
+
+    def story_articles(self, story_id: str) -> list[Article]:
+        """The articles of a story in arrival order."""
+        return [r.article for r in self.store.articles([story_id])]
+
+    def labels(self, include_expired: bool = True) -> dict[str, str]:
+        """Article id to story id, for every stored article."""
+        wanted = None if include_expired else [s.id for s in self.store.stories()]
+        return {r.article.id: r.story_id for r in self.store.articles(wanted)}
+
+    # -- adding ------------------------------------------------------------------------------
+
+    def expire(self) -> list[str]:
+        """Expire the stories quiet for longer than ``quiet_hours``; return their ids."""
+        with self._lock:
+            cutoff = self.clock() - self.quiet_hours * 3600
+            expired = []
+            with self.store.transaction():
+                for story in self.store.stories():
+                    if story.last_event < cutoff:
+                        self.store.save_story(replace(story, expired=True))
+                        expired.append(story.id)
+            if expired:
+                logger.info("%d stories expired", len(expired))
+            return expired
+
+    def add(self, articles: Iterable[Article] | Article, refresh: bool = True) -> TrackerUpdate:
+        """Add arriving articles to their stories; with ``refresh``, rebrief the stories that changed.
+
+        Duplicates (the same id, URL or cleaned text as a stored article, or
+        nearly the same sentences as an article of a live story) and articles
+        with no sentence left after cleaning are not added; the update lists
+        them with the reason.
+        """
+        items = [articles] if isinstance(articles, Article) else list(articles)
+        with self._lock:
+            update = TrackerUpdate(expired=self.expire())
+            now = self.clock()
+            records = self._new_records(items, now, update)
+            if records:
+                with self.store.transaction():
+                    self._place(records, now, update)
+            logger.info(
+                "added %d articles: %d new stories, %d grown, %d duplicates, %d unusable",
+                len(update.assigned), len(update.new_stories), len(update.grown_stories),
+                len(update.duplicates), len(update.unusable),
+            )
+            if refresh:
+                update.refreshed = self.refresh()
+            return update
+
+    def _new_records(self, items: list[Article], now: float, update: TrackerUpdate) -> list[TrackedArticle]:
+        """Records for the usable, new articles of ``items``; the rest go into ``update``."""
+        live = self.store.articles([s.id for s in self.store.stories()])
+        seen: dict[str, str] = {}  # key -> article id, for duplicates within this batch
+        records: list[TrackedArticle] = []
+        for article in items:
+            if not isinstance(article, Article):
+                raise TypeError(f"StoryTracker.add takes Article objects, got {type(article).__name__}")
+            sentences = article_sentences(article)
+            if not sentences:
+                update.unusable.append(Rejected(article, "no news sentences left after cleaning"))
+                continue
+            keys = [_sentence_key(s) for s in sentences]
+            text_key = hashlib.sha1("\n".join(keys).encode()).hexdigest()
+            ukey = url_key(article.url)
+            found = self.store.find_duplicate(article, text_key, ukey)
+            if found is None:
+                for value, reason in ((article.id, "the same article"), (ukey, "the same URL"), (text_key, "the same text")):
+                    if value and value in seen:
+                        found = (seen[value], reason)
+                        break
+            if found is None:
+                key_set = set(keys)
+                for other in live + records:
+                    if _jaccard(key_set, set(other.sentence_keys)) >= NEAR_DUPLICATE:
+                        found = (other.article.id, "nearly the same sentences")
+                        break
+            if found is not None:
+                logger.info("article %s is a duplicate of %s (%s)", article.id, found[0], found[1])
+                update.duplicates.append(Rejected(article, f"duplicate: {found[1]} as {found[0]}", found[0]))
+                continue
+            published = parse_time(article.published)
+            # A date in the future (a wrong zone, a typo) must not keep a story alive.
+            event_time = min(published, now) if published is not None else now
+            title_and_text = ([article.title] if article.title else []) + sentences
+            record = TrackedArticle(article, "", now, event_time, fact_tokens(title_and_text), text_key, keys, ukey)
+            for value in (article.id, ukey, text_key):
+                if value:
+                    seen[value] = article.id
+            records.append(record)
+        return records
+
+    def _place(self, records: list[TrackedArticle], now: float, update: TrackerUpdate) -> None:
+        """Assign new records to live stories or new ones, merge bridged stories, and save."""
+        stories = {s.id: s for s in self.store.stories()}
+        old = self.store.articles(list(stories))
+        everything = old + records
+        config = self.config
+        matrix = fact_matrix([r.facts for r in everything], config.cluster_unshared_fact_n)
+        members: dict[str, list[int]] = {}
+        for i, r in enumerate(old):
+            members.setdefault(r.story_id, []).append(i)
+        min_similarity = 1.0 - config.cluster_threshold
+
+        # 1. Each new article joins the live story it is closest to on average, if close enough.
+        new = np.arange(len(old), len(everything))
+        to_all = (matrix[new] @ matrix.T).toarray()
+        leftovers: list[int] = []
+        for row, i in enumerate(new):
+            best, best_similarity = None, -1.0
+            for story_id, indices in members.items():
+                mean = float(to_all[row, indices].mean())
+                if mean > best_similarity:
+                    best, best_similarity = story_id, mean
+            if best is not None and best_similarity >= min_similarity:
+                everything[i].story_id = best
+                members[best].append(int(i))
+            else:
+                leftovers.append(int(i))
+
+        # 2. The rest cluster among themselves into new stories.
+        if leftovers:
+            labels = cluster_articles([everything[i].article for i in leftovers], config=config)
+            groups: dict[int, list[int]] = {}
+            for label, i in zip(labels, leftovers):
+                groups.setdefault(label, []).append(i)
+            for indices in groups.values():
+                story_id = "s" + everything[indices[0]].article.id[1:]
+                stories[story_id] = Story(story_id, now, 0.0)
+                members[story_id] = list(indices)
+                update.new_stories.append(story_id)
+                for i in indices:
+                    everything[i].story_id = story_id
+
+        # 3. Stories that the new articles bring close enough are merged, as average linkage would.
+        touched = {everything[i].story_id for i in range(len(old), len(everything))}
+        while True:
+            pair = _closest_pair(matrix, members, touched, min_similarity)
+            if pair is None:
+                break
+            keep, gone = sorted(pair, key=lambda s: (stories[s].created, s))
+            logger.info("story %s merges into %s", gone, keep)
+            moved = members.pop(gone)
+            for i in moved:
+                everything[i].story_id = keep
+            members[keep] = sorted(members[keep] + moved)
+            update.merged[gone] = keep
+            touched.discard(gone)
+            touched.add(keep)
+            if gone in update.new_stories:
+                update.new_stories.remove(gone)
+            else:
+                self.store.move_articles(gone, keep)
+                self.store.delete_story(gone)
+            stories.pop(gone)
+        for gone, keep in list(update.merged.items()):  # chains: a merged into b, b into c
+            while keep in update.merged:
+                keep = update.merged[keep]
+            update.merged[gone] = keep
+
+        # 4. Save the new articles and the stories they changed.
+        changed = set()
+        for record in records:
+            self.store.add_article(record)
+            update.assigned[record.article.id] = record.story_id
+            changed.add(record.story_id)
+        changed |= set(update.merged.values())
+        for story_id in changed:
+            story = stories[story_id]
+            story.last_event = max([story.last_event] + [everything[i].event_time for i in members[story_id]])
+            story.dirty = True
+            self.store.save_story(story)
+        update.grown_stories = sorted(changed - set(update.new_stories), key=lambda s: stories[s].created)
+
+    # -- briefs --------------------------------------------------------------------------------
+
+    def refresh(self) -> list[StoryUpdate]:
+        """Write new briefs for the live stories that changed since their last brief."""
+        with self._lock:
+            updates = []
+            for story in self.store.stories():
+                if story.dirty:
+                    updates.append(self._refresh_story(story))
+            return updates
+
+    def _refresh_story(self, story: Story) -> StoryUpdate:
+        from .pipeline import InputError
+
+        records = self.store.articles([story.id])
+        new_articles = [r.article for r in records if not r.briefed]
+        try:
+            brief = self._summarize_story([r.article for r in records])
+        except InputError as exc:
+            logger.warning("story %s: no brief (%s)", story.id, exc)
+            self.store.save_story(replace(story, dirty=False))
+            return StoryUpdate(story.id, None, new_articles, [], story.brief is None, error=str(exc))
+        before = {s.get("text") for s in (story.brief or {}).get("sentences", [])}
+        new_sentences = [s.text for s in brief.sentences if s.text not in before]
+        with self.store.transaction():
+            self.store.save_story(replace(story, dirty=False, brief=brief.to_dict(), brief_at=self.clock()))
+            self.store.mark_briefed(r.article.id for r in records)
+        logger.info("story %s refreshed: %d new articles, %d new sentences", story.id, len(new_articles), len(new_sentences))
+        return StoryUpdate(story.id, brief, new_articles, new_sentences, story.brief is None)
+
+    def _summarize_story(self, articles: list[Article]) -> Brief:
+        """One brief of all (the latest, within the limits) ``articles``, never split into stories."""
+        config = self.briefer.config
+        kept: list[Article] = []
+        total = 0
+        for article in reversed(articles):  # the newest articles matter most
+            if len(kept) >= config.max_articles or total + len(article.text) > config.max_total_chars:
+                break
+            kept.append(article)
+            total += len(article.text)
+        kept.reverse()
+        return self._one_story_briefer().summarize(kept or articles[-1:])[0]
+
+    def _one_story_briefer(self) -> Any:
+        # The tracker has decided what the story is; a briefer that clusters
+        # everything into one story writes its brief.  Loading first lets it
+        # share the user's models (and lock), so nothing loads twice.
+        base = self.briefer
+        if not hasattr(base, "with_settings"):
+            return base  # not a NewsBriefer: trust it with the story as it is
+        if self._story_briefer is None:
+            self._story_briefer = base.load().with_settings(cluster_threshold=_ONE_STORY)
+        return self._story_briefer
