@@ -201,12 +201,38 @@ class BriefService:
 # --------------------------------------------------------------------------- input
 
 
-def collect_articles(text: str | None, files: Sequence[Any] | None) -> tuple[list[Article], list[str]]:
-    """Articles from the paste box and the uploaded files, with a note per file that was not used."""
+def upload_folder() -> Path:
+    """Where Gradio keeps uploaded files (``$GRADIO_TEMP_DIR`` or the temp folder's ``gradio``)."""
+    return Path(gr.utils.get_upload_folder())
+
+
+def inside_folder(path: Path, folder: Path) -> bool:
+    """Whether ``path``, links and ``..`` resolved, is a regular file inside ``folder``."""
+    try:
+        real = path.resolve(strict=True)
+        return real.is_file() and real.is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # missing, unreadable, or a symlink loop
+        return False
+
+
+def collect_articles(
+    text: str | None, files: Sequence[Any] | None, upload_root: str | os.PathLike[str] | None = None
+) -> tuple[list[Article], list[str]]:
+    """Articles from the paste box and the uploaded files, with a note per file that was not used.
+
+    With ``upload_root`` (the page passes Gradio's upload folder) a path that
+    resolves outside it, through ``..``, an absolute path or a symlink, is never
+    read: Gradio checks this too, but the page does not rely on it.
+    """
     articles = parse_articles(text or "")
     notes: list[str] = []
+    root = Path(upload_root) if upload_root is not None else None
     for item in files or []:
         path = Path(item if isinstance(item, (str, os.PathLike)) else getattr(item, "name", str(item)))
+        if root is not None and not inside_folder(path, root):
+            logger.warning("Refused to read %s: not a file in the upload folder", path)
+            notes.append(f"{path.name} was not used: it is not an uploaded file")
+            continue
         try:
             found = read_articles_file(path)
         except (OSError, ValueError, UnicodeError) as exc:
@@ -751,7 +777,7 @@ def build_app(
         service.preload(default_choice)
 
     def brief_page(text: str, files: list[str] | None, choice: str, words: float, progress=gr.Progress()):
-        articles, notes = collect_articles(text, files)
+        articles, notes = collect_articles(text, files, upload_folder())
         for note in notes:
             gr.Warning(html.escape(note, quote=False), title="File not used")
         if not articles and not notes:
@@ -908,7 +934,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--concurrency", type=int, default=_env_int("NEWSBRIEF_CONCURRENCY", 1),
                         help="briefs computed at once (default 1; one model runs one request at a time anyway)")
     parser.add_argument("--queue-size", type=int, default=_env_int("NEWSBRIEF_QUEUE_SIZE", 16),
-                        help="most requests waiting in the queue (default 16)")
+                        help="most requests waiting in the queue (default 16); more are refused with a 'busy' message")
     parser.add_argument("--max-models", type=int, default=_env_int("NEWSBRIEF_MAX_MODELS", 3),
                         help="most models kept loaded at once (default 3)")
     parser.add_argument("--no-preload", action="store_true", help="load the default model on first use, not at start")

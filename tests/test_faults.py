@@ -1,4 +1,4 @@
-"""Faults: a damaged model cache, a failing model, a missing embedder."""
+"""Faults: a damaged model cache, a failing model, a generation time-out, a missing embedder."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from summarizer import EmbedderError, NewsBriefer
+from summarizer import BriefConfig, EmbedderError, NewsBriefer
 from summarizer.embedding import load_embedder
 from summarizer.examples import EXAMPLE_ARTICLES
 from summarizer.generation import _gguf_cache_folder, embedded_model_path, load_gguf
@@ -27,6 +27,7 @@ def test_truncated_cache_is_detected_and_rebuilt(tmp_path, monkeypatch, caplog):
     model, tokenizer = load_gguf(gguf)
     assert weights.stat().st_size > 0 and model.num_parameters() > 100_000_000
     # A rebuilt cache loads again without another conversion.
+    caplog.clear()  # only this load counts: a caller may log the conversions above at INFO
     with caplog.at_level(logging.INFO, logger="summarizer.generation"):
         load_gguf(gguf)
     assert "Converting" not in caplog.text
@@ -60,6 +61,16 @@ def test_failing_model_falls_back_to_extractive_for_that_story(monkeypatch):
     assert any("MemoryError" in w for w in briefs[0].warnings)
     assert briefs[0].sentences and briefs[0].model == "extractive"
     assert not briefs[1].warnings
+
+
+@needs_embedded
+def test_generation_timeout_falls_back_to_extractive():
+    # A limit no generation can meet: every story must still get a brief, with the reason.
+    briefs = NewsBriefer(config=BriefConfig(generation_timeout=1e-9)).summarize(EXAMPLE_ARTICLES)
+    assert len(briefs) == 3
+    for brief in briefs:
+        assert brief.model == "extractive" and brief.sentences
+        assert any("GenerationTimeout" in w for w in brief.warnings)
 
 
 def test_missing_embedder_says_what_to_install(monkeypatch):
