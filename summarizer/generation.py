@@ -219,13 +219,21 @@ class Draft:
     inputs: list[int]
 
 
+#: A candidate sharing at least this Jaccard share of content words with a sentence
+#: already chosen adds little: skip it (MMR-style redundancy; the pool merges only
+#: sentences that say the same thing, not ones that overlap).  Tuned on Multi-News dev.
+REDUNDANT_OVERLAP = 0.35
+
+
 def _select_by_rank(pool: list[PoolSentence], words: int) -> list[int]:
-    """Pool indices in rank order until about ``words`` words are covered."""
+    """Pool indices in rank order until about ``words`` words are covered, skipping near-repeats."""
     chosen: list[int] = []
     total = 0
     for i, sentence in enumerate(pool):
         if total >= words:
             break
+        if any(_overlap(sentence.text, pool[j].text) >= REDUNDANT_OVERLAP for j in chosen):
+            continue
         chosen.append(i)
         total += len(sentence.text.split())
     return chosen
@@ -396,7 +404,7 @@ class CausalGenerator(_TransformersGenerator):
             if prompt is not None:
                 source = "\n".join(self.as_data(pool[i].text) for i in group)
                 max_new = min(config.max_new_tokens, int(len(source.split()) * 1.4) + 8)
-                sentences = split_sentences(self.chat(prompt.format(source=source), max_new))
+                sentences = split_sentences(clean_answer(self.chat(prompt.format(source=source), max_new)))
                 if sentences and keeps_subject(pool[group[0]].text, sentences[0]):
                     text = sentences[0]
                 else:
@@ -404,6 +412,24 @@ class CausalGenerator(_TransformersGenerator):
             drafts.append(Draft(text, group))
             words += len(text.split())
         return drafts
+
+
+_ECHO = re.compile(r"^\s*(?:(?:rewrite|rewritten|combine|combined|here is|sentence)[^:\n]{0,40}:\s*)+", re.IGNORECASE)
+
+
+def clean_answer(answer: str) -> str:
+    """The model's answer without an echo of the instruction or wrapping quotes.
+
+    Small models often open with "Rewrite the news as: \"..." before the sentence.
+    """
+    answer = answer.strip()
+    while True:
+        before = answer
+        answer = _ECHO.sub("", answer).strip()
+        if len(answer) > 1 and answer[0] in "\"\u201c'" and (answer.count(answer[0]) % 2 == 1 or _ECHO.match(answer[1:])):
+            answer = answer[1:].strip()  # an opening quote that never closes belongs to the echo
+        if answer == before:
+            return answer
 
 
 def keeps_subject(source: str, rewrite: str) -> bool:

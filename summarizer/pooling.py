@@ -393,7 +393,9 @@ def _rank(
         first_index = min(m.index for m in members)
         group_vector = vectors[members_idx].mean(axis=0)
         centrality = float(group_vector @ centroid / (np.linalg.norm(group_vector) or 1.0))
-        score = outlets / len(articles) + 0.5 * centrality + 0.5 / (1 + first_index)
+        # Position weighs less than outlets and centrality: on Multi-News dev a weight of
+        # 0.25 (was 0.5) let more widely reported, central sentences in (ROUGE-1 +0.3).
+        score = outlets / len(articles) + 0.5 * centrality + 0.25 / (1 + first_index)
         occurrences = [(articles[m.article].id, m.index) for m in members]
         variants = list(dict.fromkeys(m.text for m in members if m.text != representative.text))
         first = min((m.article, m.index) for m in members)
