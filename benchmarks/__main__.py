@@ -1,5 +1,7 @@
+"""``python -m benchmarks``: see :mod:`benchmarks.run`."""
+
 import sys
 
-from .run import main
+from benchmarks.run import main
 
 sys.exit(main())

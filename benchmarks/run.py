@@ -1,88 +1,182 @@
-"""Run the benchmarks and write ``results/latest.md`` and ``results/latest.json``.
+"""Run the benchmark sections and write ``results/latest.md`` and ``results/latest.json``.
 
-``python -m benchmarks [--quick] [--model M] [--sections quality,speed,...]``
+Usage::
+
+    python -m benchmarks [--quick] [--model M] [--sections quality,faithfulness,...]
+
+Sections run in a fixed order (quality, faithfulness, clustering, dedup,
+cleaning, speed).  Faithfulness reads the briefs that the quality section
+already wrote, so nothing is generated twice.  A section that fails is
+reported with its error and the others still run.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import datetime as _dt
 import importlib
+import inspect
 import json
 import logging
 import os
 import platform
+import sys
 import time
 import traceback
-from importlib import metadata
+from pathlib import Path
+from typing import Any
 
-from .common import RESULTS, SectionResult
+from benchmarks.common import RESULTS, SectionResult
 
-SECTIONS = ["quality", "clustering", "dedup", "cleaning", "speed"]
+SECTIONS = ["quality", "faithfulness", "clustering", "dedup", "cleaning", "speed"]
 
 
-def machine() -> str:
-    cpu = platform.processor() or "cpu"
+def machine() -> dict[str, Any]:
+    """CPU count, CPU model, RAM and load: what the timings ran on."""
+    info: dict[str, Any] = {"cpus": os.cpu_count(), "platform": platform.platform()}
     try:
-        with open("/proc/cpuinfo") as handle:
-            cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
-    except (OSError, StopIteration):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        info["cpu_model"] = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["ram_gib"] = round(int(line.split()[1]) / 1024**2, 1)
+                break
+    except OSError:
         pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} CPU ({cpu}), {memory:.0f} GiB RAM, no GPU, Python {platform.python_version()}"
-
-
-def versions() -> str:
-    names = ["newsbrief", "torch", "transformers", "sentence-transformers", "scikit-learn", "trafilatura"]
-    found = []
-    for name in names:
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            pass
-    return ", ".join(found)
-
-
-def run_section(name: str, quick: bool, model: str | None) -> SectionResult:
-    module = importlib.import_module(f"benchmarks.{name}")
-    clock = time.perf_counter()
     try:
-        result = module.run(quick=quick, model=model) if name == "quality" else module.run(quick=quick)
-    except Exception as exc:  # one broken section must not hide the others
-        logging.exception("section %s failed", name)
-        result = SectionResult(name, f"**Failed:** `{type(exc).__name__}: {exc}`\n\n```\n{traceback.format_exc()[-1500:]}\n```")
-    result.metrics["section_seconds"] = time.perf_counter() - clock
-    return result
+        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
+    return info
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("newsbrief", "torch", "transformers", "sentence-transformers", "scikit-learn", "rouge-score", "sumy", "nltk"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def _call(module: Any, quick: bool, model: str | None) -> SectionResult:
+    params = inspect.signature(module.run).parameters
+    kwargs: dict[str, Any] = {"quick": quick}
+    if "model" in params:
+        kwargs["model"] = model
+    return module.run(**kwargs)
+
+
+def run_sections(names: list[str], quick: bool, model: str | None) -> list[dict[str, Any]]:
+    results = []
+    for name in names:
+        start = time.perf_counter()
+        print(f"== {name} ==", file=sys.stderr, flush=True)
+        try:
+            # Imported here: a section whose module is missing or broken
+            # (clustering is written separately) must not stop the others.
+            module = importlib.import_module(f"benchmarks.{name}")
+            result = _call(module, quick, model)
+            entry = {
+                "name": name,
+                "title": result.title,
+                "markdown": result.markdown,
+                "metrics": result.metrics,
+                "plots": [os.path.relpath(p, RESULTS) if os.path.isabs(str(p)) else str(p) for p in result.plots],
+                "error": None,
+            }
+        except Exception as exc:  # noqa: BLE001 - report and go on
+            logging.getLogger(__name__).exception("section %s failed", name)
+            entry = {
+                "name": name,
+                "title": name.capitalize(),
+                "markdown": "",
+                "metrics": {},
+                "plots": [],
+                "error": f"{type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(limit=8),
+            }
+        entry["seconds"] = round(time.perf_counter() - start, 1)
+        print(f"   {name}: {entry['seconds']} s{' (FAILED)' if entry['error'] else ''}", file=sys.stderr, flush=True)
+        results.append(entry)
+    return results
+
+
+def render(header: dict[str, Any], results: list[dict[str, Any]]) -> str:
+    m, v = header["machine"], header["versions"]
+    lines = [
+        "# newsbrief benchmarks",
+        "",
+        f"- Date: {header['date']}",
+        f"- Mode: **{header['mode']}**" + (" (subsets; run without --quick for the full figures)" if header["mode"] == "quick" else ""),
+        f"- Model under test: {header['model'] or 'embedded default (SmolLM2-135M-Instruct)'}",
+        f"- Machine: {m.get('cpus')} CPUs, {m.get('cpu_model', 'unknown CPU')}, {m.get('ram_gib', '?')} GiB RAM; "
+        f"load average at start {m.get('load_average')}, at end {header.get('load_average_end')}",
+        "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+        f"- Total time: {header['seconds']:.0f} s",
+        "",
+        "Regenerate with `python -m benchmarks" + (" --quick" if header["mode"] == "quick" else "") + "`.",
+        "",
+    ]
+    lines.append("| section | status | seconds |")
+    lines.append("|---|---|---|")
+    for r in results:
+        lines.append(f"| {r['title']} | {'FAILED: ' + r['error'] if r['error'] else 'ok'} | {r['seconds']} |")
+    for r in results:
+        lines += ["", f"## {r['title']}", ""]
+        if r["error"]:
+            lines += [f"**This section failed:** `{r['error']}`", "", "```", r.get("traceback", "").strip(), "```"]
+            continue
+        lines.append(r["markdown"].strip())
+        for plot in r["plots"]:
+            lines += ["", f"![{Path(plot).stem}]({plot})"]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a few minutes instead of the full run")
-    parser.add_argument("--model", default=None, help="also score this model (hub id or path)")
-    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated, from {SECTIONS}")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small subsets: a few minutes in all")
+    parser.add_argument("--model", default=None, help="an extra generation model to score beside the defaults")
+    parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated, from: " + ", ".join(SECTIONS))
+    parser.add_argument("--output", default=str(RESULTS / "latest"), help="path stem of the .md and .json written")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
+    names = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = [s for s in names if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    names = [s for s in SECTIONS if s in names]
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("summarizer.pipeline", "transformers", "sentence_transformers"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
-    results = {name: run_section(name, args.quick, args.model) for name in chosen}
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    header = [
-        "# newsbrief benchmarks",
-        "",
-        f"- date: {stamp}",
-        f"- mode: {'quick' if args.quick else 'full'}",
-        f"- machine: {machine()}",
-        f"- versions: {versions()}",
-        "",
-    ]
-    body = []
-    for name, result in results.items():
-        body += [f"## {result.title}", "", result.markdown, ""]
-        body += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in result.plots]
-        body += [f"_section time: {result.metrics['section_seconds']:.0f} s_", ""]
-    (RESULTS / "latest.md").write_text("\n".join(header + body), encoding="utf-8")
-    data = {"date": stamp, "mode": "quick" if args.quick else "full", "machine": machine(),
-            "sections": {name: r.metrics for name, r in results.items()}}
-    (RESULTS / "latest.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    print(f"wrote {RESULTS / 'latest.md'}")
-    return 0
+    start = time.perf_counter()
+    header: dict[str, Any] = {
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "mode": "quick" if args.quick else "full",
+        "model": args.model,
+        "sections": names,
+        "machine": machine(),
+        "versions": versions(),
+    }
+    results = run_sections(names, args.quick, args.model)
+    header["seconds"] = time.perf_counter() - start
+    header["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    stem = Path(args.output)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    stem.with_suffix(".md").write_text(render(header, results), encoding="utf-8")
+    payload = {**header, "results": [{k: v for k, v in r.items() if k != "markdown"} for r in results]}
+    stem.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    print(f"wrote {stem.with_suffix('.md')} and {stem.with_suffix('.json')} in {header['seconds']:.0f} s", file=sys.stderr)
+    return 1 if any(r["error"] for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
