@@ -1,0 +1,895 @@
+"""The pipeline on Ray, for collections larger than one process should hold.
+
+``summarize_dataset`` runs the stages of :class:`~summarizer.pipeline.NewsBriefer`
+as three Ray steps and gives the same stories and briefs:
+
+1. **Prepare** (Ray Data ``map_batches`` on an actor pool): read JSONL or
+   Parquet articles (fields ``text``, ``title``, ``source``, ``url``,
+   ``published``), clean and split each one exactly as the single-process
+   pipeline does, and extract its fact tokens (and, when the configuration
+   weighs embeddings, its lead embedding).
+2. **Cluster** (on the driver, light columns only: tokens and vectors, never
+   text): drop duplicates in input order, then :func:`cluster_distributed`.
+   Candidate pairs come from an inverted index over the fact tokens: a sparse
+   product chunk by chunk, or, when a few tokens are in so many articles that
+   expanding them would cost most of the work, *prefix filtering* (only each
+   article's rarer tokens are indexed; a pair can only reach the threshold if
+   it shares one).  Both are exact: no pair the single-process method links is
+   missed, and all pairs are never formed.  When embeddings are blended in
+   (``cluster_embedding_weight > 0``), approximate nearest neighbours (FAISS)
+   add the pairs that the embeddings lift over the threshold.  Connected
+   components of the verified pairs are blocks; each block is clustered by
+   the same exact average linkage as :func:`~summarizer.clustering.cluster_articles`.
+3. **Brief** (Ray Data ``groupby(story)`` packs each story into one row, then
+   ``map_batches`` on an actor pool): each actor loads one :class:`NewsBriefer` (embedder and generator) once and writes
+   the brief of each story it is handed through the same per-story code as the
+   single-process pipeline.
+
+The same code runs on a laptop (``address=None`` starts or joins a local Ray)
+and on a cluster (``address="ray://head:10001"`` or ``"auto"``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import pickle
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from .clustering import (
+    _average_linkage,
+    _block_similarity,
+    candidate_pairs,
+    fact_matrix,
+    fact_tokens,
+    word_matrix,
+)
+from .config import BriefConfig
+from .document import Article, Brief, Skipped
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import ray.data
+
+logger = logging.getLogger(__name__)
+
+#: Article fields read from the input; missing ones are ``None``.
+FIELDS = ("text", "title", "source", "url", "published")
+
+#: Similarity computed in a slightly different order can differ in the last
+#: bits; candidate pairs are kept down to this much under the threshold so that
+#: the blocks are never smaller than the exact method's (a larger block gives
+#: the same clusters: see :func:`cluster_distributed`).
+_SLACK = 1e-9
+
+#: Rows of the candidate product taken at once.
+_ROWS_PER_CHUNK = 2_000
+
+#: Below this many articles the nearest-neighbour index is exact (flat); above, HNSW.
+FLAT_INDEX_MAX = 20_000
+
+
+@dataclass
+class StageTimes:
+    """Seconds of each step of one :func:`summarize_dataset` run, and counts."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+# -- Ray set-up --------------------------------------------------------------
+
+
+def init_ray(address: str | None = None, num_cpus: int | None = None, **kwargs: Any) -> None:
+    """Start or join Ray unless it is already running in this process.
+
+    ``address=None`` joins a running local instance or starts one (with
+    ``num_cpus``); ``"auto"`` or ``"ray://host:10001"`` joins a cluster.  The
+    ``summarizer`` package is shipped to the workers (``py_modules``), so the
+    cluster's nodes need its dependencies but not this checkout.
+    """
+    import ray
+
+    if ray.is_initialized():
+        return
+    package = str(Path(__file__).resolve().parent)
+    runtime_env = dict(kwargs.pop("runtime_env", None) or {})
+    runtime_env.setdefault("py_modules", [package])
+    options: dict[str, Any] = {"include_dashboard": False, "runtime_env": runtime_env, **kwargs}
+    if address is None:
+        options["num_cpus"] = num_cpus
+    ray.init(address=address, **options)
+
+
+def read_articles(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Any) -> ray.data.Dataset:
+    """A Ray Dataset of articles from JSONL/JSON or Parquet files, a folder, or a Dataset.
+
+    A list of :class:`Article` objects or dicts is accepted too (for tests and
+    small inputs).  Files ending ``.parquet`` (or a folder of them) are read
+    with ``read_parquet``, anything else with ``read_json`` (JSON lines).
+    """
+    import ray.data
+
+    if isinstance(source, ray.data.Dataset):
+        return source
+    if isinstance(source, list) and source and not isinstance(source[0], (str, os.PathLike)):
+        rows = [a.to_dict() if isinstance(a, Article) else dict(a) for a in source]
+        return ray.data.from_items([{k: r.get(k) for k in FIELDS} for r in rows])
+    paths = [str(p) for p in source] if isinstance(source, (list, tuple)) else [str(source)]
+    parquet = all(
+        p.endswith(".parquet") or (Path(p).is_dir() and any(Path(p).glob("*.parquet"))) for p in paths
+    )
+    if parquet:
+        return ray.data.read_parquet(paths)
+    return ray.data.read_json(paths, lines=True) if _all_jsonl(paths) else ray.data.read_json(paths)
+
+
+def _all_jsonl(paths: list[str]) -> bool:
+    return all(p.endswith(".jsonl") or Path(p).is_dir() for p in paths)
+
+
+# -- stage 1: prepare ----------------------------------------------------------
+
+
+def _num_rows(table: pa.Table) -> int:
+    return table.num_rows
+
+
+def _numbered_slices(table: pa.Table, offset: int, size: int) -> list[pa.Table]:
+    """The block with a ``row`` column (its input position), cut into slices of ``size`` rows."""
+    import pyarrow as pa
+
+    table = table.append_column("row", pa.array(range(offset, offset + table.num_rows), pa.int64()))
+    slices = [table.slice(start, size) for start in range(0, table.num_rows, size)]
+    return slices if len(slices) > 1 else slices[0]
+
+
+def number_rows(articles: ray.data.Dataset, batch_size: int) -> ray.data.MaterializedDataset:
+    """The articles with their input position in a ``row`` column, in blocks of ``batch_size`` rows.
+
+    Positions come from the block order of the materialized read (public
+    ``to_arrow_refs``), not from execution order, so they are deterministic.
+    Small blocks let every actor of the next stage get work.
+    """
+    import ray
+    import ray.data
+
+    refs = articles.materialize().to_arrow_refs()
+    counts = ray.get([ray.remote(_num_rows).remote(ref) for ref in refs])
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int) if counts else []
+    numbered: list[Any] = []
+    for ref, count, offset in zip(refs, counts, offsets):
+        if count == 0:
+            continue
+        pieces = -(-count // batch_size)
+        task = ray.remote(_numbered_slices).options(num_returns=pieces)
+        result = task.remote(ref, int(offset), batch_size)
+        numbered.extend(result if pieces > 1 else [result])
+    return ray.data.from_arrow_refs(numbered)
+
+
+
+def _value(value: Any) -> str | None:
+    """A field as the pipeline takes it: ``None`` for missing, NaN or null, else a string."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _schema(dim: int | None) -> pa.Schema:
+    import pyarrow as pa
+
+    text = pa.string()
+    columns = [
+        ("row", pa.int64()),
+        *[(name, text) for name in FIELDS],
+        ("article_id", text),
+        ("skip_reason", text),
+        ("dedup_key", text),
+        ("sentences", pa.list_(text)),
+        ("removed", pa.list_(text)),
+        ("warnings", pa.list_(text)),
+        ("tokens", pa.list_(text)),
+    ]
+    if dim:
+        columns.append(("vector", pa.list_(pa.float32(), dim)))
+    return pa.schema(columns)
+
+
+class _Preparer:
+    """Ray Data actor: clean, split and extract fact tokens; embed leads if asked.
+
+    One instance lives per actor, so the embedder loads once per worker.
+    """
+
+    def __init__(self, config: BriefConfig, embedder_name: str | None, use_embeddings: bool) -> None:
+        self.config = config
+        self.embedder = None
+        if use_embeddings:
+            from .embedding import load_embedder
+
+            self.embedder = load_embedder(embedder_name)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        import pyarrow as pa
+
+        from .clustering import article_vectors
+        from .pipeline import _prepare, _Prepared
+
+        rows = batch.to_pylist()
+        out: dict[str, list[Any]] = {name: [] for name in _schema(None).names}
+        leads: list[list[str]] = []
+        for row in rows:
+            fields = {name: _value(row.get(name)) for name in FIELDS}
+            out["row"].append(int(row["row"]))
+            for name, value in fields.items():
+                out[name].append(value)
+            article = Article(**fields) if fields["text"] is not None else None
+            # A row without text (which NewsBriefer refuses outright) is skipped
+            # here: one bad row should not sink a large collection.
+            prepared = _prepare(article, int(row["row"]), self.config) if article else None
+            out["article_id"].append(article.id if article else None)
+            if not isinstance(prepared, _Prepared):
+                out["skip_reason"].append(prepared.reason if prepared else "the input has no 'text' string")
+                out["dedup_key"].append(None)
+                for name in ("sentences", "removed", "warnings", "tokens"):
+                    out[name].append([])
+                leads.append([])
+                continue
+            # Clustering reads the title before the cleaned sentences (see cluster_articles).
+            cluster_sentences = ([article.title] if article.title else []) + prepared.sentences
+            key = " ".join(prepared.sentences).lower()
+            out["skip_reason"].append(None)
+            out["dedup_key"].append(hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest())
+            out["sentences"].append(prepared.sentences)
+            out["removed"].append(prepared.removed)
+            out["warnings"].append(prepared.warnings)
+            out["tokens"].append(fact_tokens(cluster_sentences) if self.config.cluster_facts_weight > 0 else [])
+            leads.append(cluster_sentences)
+        if self.embedder is None:
+            return pa.Table.from_pydict(out, schema=_schema(None))
+        vectors = article_vectors(leads, [None] * len(leads), self.embedder)
+        dim = vectors.shape[1]
+        out["vector"] = list(vectors)
+        return pa.Table.from_pydict(out, schema=_schema(dim))
+
+
+# -- stage 2: cluster -----------------------------------------------------------
+
+
+def _suffix_matrix(matrix: sp.csr_matrix, min_similarity: float) -> sp.csr_matrix:
+    """Each row without its most common tokens, as far as they cannot reach ``min_similarity`` alone.
+
+    Prefix filtering (Bayardo et al., 2007): order tokens from the most to the
+    least common and take from each row the longest run of common tokens whose
+    norm times the largest row norm stays under the threshold.  Their share of
+    any dot product is below the threshold, so two rows that reach it share at
+    least one token of the remaining suffix of one of them.
+    """
+    matrix = matrix.tocsr()
+    n, d = matrix.shape
+    if matrix.nnz == 0:
+        return matrix
+    df = np.bincount(matrix.indices, minlength=d)
+    rank = np.empty(d, dtype=np.int64)
+    rank[np.argsort(-df, kind="stable")] = np.arange(d)
+    rows = np.repeat(np.arange(n), np.diff(matrix.indptr))
+    order = np.lexsort((rank[matrix.indices], rows))  # by row, common tokens first
+    squares = matrix.data[order] ** 2
+    cumulative = np.cumsum(squares)
+    starts = matrix.indptr[:-1]
+    before_row = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
+    within = cumulative - np.repeat(before_row, np.diff(matrix.indptr))
+    largest = float(np.sqrt(np.max(np.bincount(rows, weights=matrix.data**2, minlength=n))))
+    prefix = np.sqrt(np.maximum(within, 0.0)) * largest < min_similarity
+    keep = np.zeros(matrix.nnz, dtype=bool)
+    keep[order] = ~prefix
+    # Copies: eliminate_zeros works in place and must not touch the caller's matrix.
+    suffix = sp.csr_matrix((matrix.data * keep, matrix.indices.copy(), matrix.indptr.copy()), shape=matrix.shape)
+    suffix.eliminate_zeros()
+    return suffix
+
+
+def _row_squares(matrix: sp.csr_matrix) -> np.ndarray:
+    return np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()
+
+
+def _pair_dots(matrix: sp.csr_matrix, first: np.ndarray, second: np.ndarray, chunk: int = 1_000_000) -> np.ndarray:
+    """Dot products of rows ``first[k]`` and ``second[k]`` of a sparse matrix."""
+    out = np.empty(len(first), dtype=np.float64)
+    for start in range(0, len(first), chunk):
+        stop = start + chunk
+        out[start:stop] = np.asarray(matrix[first[start:stop]].multiply(matrix[second[start:stop]]).sum(axis=1)).ravel()
+    return out
+
+
+def sparse_candidate_pairs(
+    matrix: sp.csr_matrix, min_similarity: float, method: str = "auto"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``i < j`` with ``matrix[i] . matrix[j] >= min_similarity``, without all pairs.
+
+    Two exact ways, both inverted indexes (sparse products), chosen by their
+    cost (``method="auto"``): ``"product"`` multiplies the whole rows chunk by
+    chunk, as :func:`~summarizer.clustering.candidate_pairs` does, and costs
+    the sum over tokens of their article count squared, which a token in most
+    articles blows up; ``"prefix"`` multiplies only each row's suffix (see
+    :func:`_suffix_matrix`), so such tokens are not expanded, and checks each
+    candidate with its exact dot product.
+    """
+    matrix = matrix.tocsr()
+    n = matrix.shape[0]
+    empty = np.zeros(0, dtype=np.int64)
+    if n < 2 or matrix.nnz == 0:
+        return empty, empty
+    suffix = _suffix_matrix(matrix, min_similarity - _SLACK)
+    if method == "auto":
+        df = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float64)
+        suffix_df = np.bincount(suffix.indices, minlength=matrix.shape[1]).astype(np.float64)
+        # The prefix path pays per candidate (exact check); worth it only when it prunes most of the work.
+        method = "prefix" if (suffix_df * df).sum() < 0.25 * (df * df).sum() else "product"
+    if method == "product":
+        pairs = candidate_pairs([(1.0, matrix)], n, min_similarity - _SLACK)
+        return pairs.row.astype(np.int64), pairs.col.astype(np.int64)
+    # What a row's suffix leaves out can add at most |prefix| * |other row|
+    # (Cauchy-Schwarz): pairs whose suffix product plus that bound stays under
+    # the threshold are dropped before any exact product is taken.
+    prefix_norm = np.sqrt(np.maximum(_row_squares(matrix) - _row_squares(suffix), 0.0))
+    row_norm = np.sqrt(_row_squares(matrix))
+    transposed = matrix.T.tocsr()
+    first: list[np.ndarray] = []
+    second: list[np.ndarray] = []
+    for start in range(0, n, _ROWS_PER_CHUNK):
+        block = (suffix[start : start + _ROWS_PER_CHUNK] @ transposed).tocoo()
+        i = block.row.astype(np.int64) + start
+        j = block.col.astype(np.int64)
+        keep = (i != j) & (block.data + prefix_norm[i] * row_norm[j] >= min_similarity - _SLACK)
+        first.append(np.minimum(i[keep], j[keep]))
+        second.append(np.maximum(i[keep], j[keep]))
+    a = np.concatenate(first) if first else empty
+    b = np.concatenate(second) if second else empty
+    if len(a) == 0:
+        return empty, empty
+    unique = np.unique(a * n + b)  # a pair can be found from both ends
+    a, b = unique // n, unique % n
+    similarity = _pair_dots(matrix, a, b)
+    keep = similarity >= min_similarity - _SLACK
+    return a[keep], b[keep]
+
+
+def ann_candidate_pairs(
+    vectors: np.ndarray, min_cosine: float, k: int = 30, threads: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` among each article's ``k`` nearest neighbours whose cosine is at least ``min_cosine``.
+
+    FAISS inner-product search on unit vectors: an exact flat index up to
+    :data:`FLAT_INDEX_MAX` articles, HNSW above it (approximate: a true
+    neighbour can be missed, though its story is usually joined through
+    another member).
+    """
+    import faiss
+
+    if threads:
+        faiss.omp_set_num_threads(threads)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dim = vectors.shape
+    empty = np.zeros(0, dtype=np.int64)
+    if n < 2:
+        return empty, empty
+    if n <= FLAT_INDEX_MAX:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = max(64, 2 * k)
+    index.add(vectors)
+    scores, neighbours = index.search(vectors, min(n, k + 1))
+    rows = np.repeat(np.arange(n), neighbours.shape[1])
+    cols = neighbours.ravel()
+    keep = (cols >= 0) & (cols != rows) & (scores.ravel() >= min_cosine)
+    a, b = np.minimum(rows[keep], cols[keep]), np.maximum(rows[keep], cols[keep])
+    unique = np.unique(a * n + b)
+    return unique // n, unique % n
+
+
+def cluster_distributed(
+    token_lists: Sequence[Sequence[str]],
+    config: BriefConfig | None = None,
+    vectors: np.ndarray | None = None,
+    texts: Sequence[str] | None = None,
+    knn: int = 30,
+    embedding_floor: float = 0.5,
+    timings: dict[str, float] | None = None,
+) -> list[int]:
+    """Story labels, numbered from 0 in order of first appearance, as :func:`cluster_articles` gives them.
+
+    ``token_lists`` are the articles' :func:`~summarizer.clustering.fact_tokens`
+    (of the title and cleaned sentences); ``vectors`` their lead embeddings
+    (needed when ``config.cluster_embedding_weight > 0``); ``texts`` their
+    joined sentences (needed when ``config.cluster_tfidf_weight > 0``).
+
+    Why the result is the same: average linkage never joins two groups whose
+    every cross pair is below the similarity threshold, so clustering each
+    connected component of the graph of pairs at or above it gives the same
+    clusters as one clustering of everything, and so does any coarser
+    partition.  The graph here holds every pair whose sparse (facts, words)
+    similarity reaches the threshold less what embeddings can add at most
+    (exact, by prefix filtering), and, when embeddings are weighed, every
+    nearest-neighbour pair whose cosine is at least ``embedding_floor``; a pair
+    missing from both has sparse similarity under ``1 - threshold - weight *
+    floor`` and cosine under ``floor``, so it cannot reach the threshold.  Only
+    the nearest-neighbour search is approximate (``knn`` neighbours each).
+    """
+    config = config or BriefConfig()
+    n = len(token_lists)
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + now - clock
+        clock = now
+
+    if n == 0:
+        return []
+    if n == 1:
+        return [0]
+    parts: list[tuple[float, sp.csr_matrix]] = []
+    if config.cluster_facts_weight > 0:
+        parts.append((config.cluster_facts_weight, fact_matrix(token_lists, config.cluster_unshared_fact_n)))
+    if config.cluster_tfidf_weight > 0:
+        if texts is None:
+            raise ValueError("cluster_tfidf_weight > 0 needs the articles' texts")
+        words = word_matrix(list(texts))
+        if words is not None:
+            parts.append((config.cluster_tfidf_weight, words))
+    embedding_weight = config.cluster_embedding_weight
+    if embedding_weight > 0 and vectors is None:
+        raise ValueError("cluster_embedding_weight > 0 needs the articles' vectors")
+    lap("matrix")
+
+    target = 1.0 - config.cluster_threshold
+    use_vectors = vectors is not None and embedding_weight > 0
+    floor = embedding_floor if use_vectors else 0.0
+    sparse_min = target - (embedding_weight * floor if use_vectors else 0.0)
+    # The same bound as cluster_articles: at or under zero every pair may link.
+    exact_min = target - (embedding_weight if use_vectors else 0.0)
+    if exact_min <= 0 and not use_vectors or not parts and not use_vectors:
+        blocks = np.zeros(n, dtype=np.int64)
+        lap("candidates")
+    else:
+        firsts: list[np.ndarray] = []
+        seconds: list[np.ndarray] = []
+        if parts and sparse_min > 0:
+            # Both parts in one matrix: sqrt(weight) on each makes its dot product the weighted sum.
+            combined = sp.hstack([np.sqrt(w) * m for w, m in parts]).tocsr()
+            a, b = sparse_candidate_pairs(combined, sparse_min)
+            firsts.append(a)
+            seconds.append(b)
+        elif parts:  # every pair may reach the threshold through its embedding
+            a, b = np.triu_indices(n, 1)
+            firsts.append(a.astype(np.int64))
+            seconds.append(b.astype(np.int64))
+        if timings is not None:
+            timings["sparse_pairs"] = float(sum(len(a) for a in firsts))
+        lap("candidates")
+        if use_vectors:
+            a, b = ann_candidate_pairs(vectors, floor, knn)
+            # Verify with the full similarity: only pairs that can link join blocks.
+            sparse = sum(w * _pair_dots(m, a, b) for w, m in parts) if parts else np.zeros(len(a))
+            full = sparse + embedding_weight * np.clip(np.einsum("ij,ij->i", vectors[a], vectors[b]), 0, 1)
+            keep = full >= target - _SLACK
+            firsts.append(a[keep])
+            seconds.append(b[keep])
+            lap("ann")
+        a, b = np.concatenate(firsts), np.concatenate(seconds)
+        graph = sp.coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+        _, blocks = connected_components(graph, directed=False)
+    lap("components")
+
+    labels = np.empty(n, dtype=np.int64)
+    next_label = 0
+    order = np.argsort(blocks, kind="stable")
+    bounds = np.flatnonzero(np.diff(blocks[order])) + 1
+    largest = 0
+    for members in np.split(order, bounds):
+        largest = max(largest, len(members))
+        if len(members) == 1:
+            labels[members] = next_label
+            next_label += 1
+            continue
+        similarity = _block_similarity(parts, members, vectors if use_vectors else None, embedding_weight)
+        local = _average_linkage(similarity, config.cluster_threshold)
+        labels[members] = local + next_label
+        next_label += int(local.max()) + 1
+    lap("linkage")
+    if timings is not None:
+        timings["largest_block"] = float(largest)
+        timings["blocks"] = float(len(bounds) + 1)
+    renumber: dict[int, int] = {}
+    return [renumber.setdefault(int(label), len(renumber)) for label in labels]
+
+
+# -- stage 3: briefs -------------------------------------------------------------
+
+
+class _BriefWriter:
+    """Ray Data actor holding one :class:`NewsBriefer`: models load once per actor."""
+
+    def __init__(self, model: str | None, embedder: str | None, config: BriefConfig, skipped: Any, timings: dict[str, float]) -> None:
+        import ray
+
+        from .pipeline import NewsBriefer
+
+        self.briefer = NewsBriefer(model, embedder, config=config).load()
+        self.skipped = ray.get(skipped) if isinstance(skipped, ray.ObjectRef) else skipped
+        self.timings = timings
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        import pyarrow as pa
+
+        stories, sizes, briefs = [], [], []
+        for packed in batch.to_pylist():
+            story = _unpack_story(packed["payload"])
+            briefer = self.briefer
+            # The per-story half of NewsBriefer.summarize, so that a brief is the
+            # one the single-process pipeline writes for the same story.
+            brief = briefer._brief(
+                story, briefer.embedder, briefer.generator, self.skipped, self.timings, lambda f, m: None, 0.0, 1.0
+            )
+            stories.append(packed["story"])
+            sizes.append(len(story))
+            briefs.append(pickle.dumps(brief))
+        return pa.table(
+            {
+                "story": pa.array(stories, pa.int64()),
+                "articles": pa.array(sizes, pa.int64()),
+                "brief": pa.array(briefs, pa.binary()),
+            }
+        )
+
+
+def _pack_story(group: pa.Table) -> pa.Table:
+    """One row per story: its rank and its articles as Arrow IPC bytes, so no batch splits a story."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, group.schema) as writer:
+        writer.write_table(group.sort_by("row"))
+    story = group.column("story")[0].as_py()
+    return pa.table({"story": pa.array([story], pa.int64()), "payload": pa.array([sink.getvalue().to_pybytes()], pa.binary())})
+
+
+def _unpack_story(payload: bytes) -> list[Any]:
+    """The prepared articles of a packed story, in input order."""
+    import pyarrow as pa
+
+    from .pipeline import _Prepared
+
+    rows = pa.ipc.open_stream(payload).read_all().to_pylist()
+    return [
+        _Prepared(
+            Article(**{name: r[name] for name in FIELDS}),
+            r["row"],
+            list(r["sentences"]),
+            list(r["removed"]),
+            list(r["warnings"]),
+        )
+        for r in rows
+    ]
+
+
+def _attach_story(batch: pa.Table, stories: Any) -> pa.Table:
+    """Add each row's story rank and drop rows in none (skipped or duplicate)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import ray
+
+    stories = ray.get(stories) if isinstance(stories, ray.ObjectRef) else stories
+    rank = stories[batch.column("row").to_numpy()]
+    table = batch.append_column("story", pa.array(rank, pa.int64()))
+    return table.filter(pc.greater_equal(table.column("story"), 0))
+
+
+# -- the whole run -------------------------------------------------------------
+
+
+def _light_rows(prepared: ray.data.Dataset, with_vectors: bool, with_text: bool) -> dict[str, Any]:
+    """The columns stage 2 needs, in input order, pulled to the driver."""
+    columns = ["row", "article_id", "skip_reason", "dedup_key", "tokens"]
+    columns += ["vector"] if with_vectors else []
+    columns += ["sentences"] if with_text else []
+    tables = list(prepared.select_columns(columns).iter_batches(batch_format="pyarrow", batch_size=None))
+    import pyarrow as pa
+
+    table = pa.concat_tables(tables) if tables else None
+    if table is None or table.num_rows == 0:
+        return {"row": np.zeros(0, dtype=np.int64)}
+    table = table.sort_by("row")
+    out: dict[str, Any] = {name: table.column(name).to_pylist() for name in columns if name != "vector"}
+    out["row"] = np.asarray(out["row"], dtype=np.int64)
+    if with_vectors:
+        out["vector"] = np.asarray(table.column("vector").combine_chunks().flatten().to_numpy(), dtype=np.float32).reshape(
+            table.num_rows, -1
+        )
+    return out
+
+
+def _skipped_articles(prepared: ray.data.Dataset, rows: set[int]) -> dict[int, Article]:
+    """The articles of the given rows (the few that are skipped), pulled to the driver."""
+    if not rows:
+        return {}
+    wanted = sorted(rows)
+
+    def keep(batch: pa.Table) -> pa.Table:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        return batch.filter(pc.is_in(batch.column("row"), value_set=pa.array(wanted, pa.int64())))
+
+    found = prepared.select_columns(["row", *FIELDS]).map_batches(keep, batch_format="pyarrow").take_all()
+    return {
+        int(r["row"]): Article(**{name: r[name] for name in FIELDS}) if r["text"] is not None else Article("")
+        for r in found
+    }
+
+
+@dataclass
+class Stories:
+    """The outcome of stages 1 and 2: prepared articles on Ray, stories on the driver.
+
+    ``stories`` lists each story's input positions (0-based), the story with
+    the most articles first, ties by first input, as ``NewsBriefer`` orders
+    them; ``skipped`` the articles set aside, with the reason.
+    """
+
+    prepared: Any
+    stories: list[list[int]]
+    skipped: list[Skipped]
+    total: int
+    times: StageTimes
+
+
+def cluster_dataset(
+    source: Any,
+    *,
+    embedder: str | None = None,
+    config: BriefConfig | None = None,
+    num_workers: int = 2,
+    address: str | None = None,
+    batch_size: int = 256,
+    knn: int = 30,
+    times: StageTimes | None = None,
+) -> Stories:
+    """Stages 1 and 2: read, clean and split the articles on Ray, and group them into stories.
+
+    The stories are those of :func:`~summarizer.clustering.cluster_articles`
+    on the usable articles (see :func:`cluster_distributed`).  Raises
+    :class:`~summarizer.pipeline.InputError` when no article can be used.
+    """
+    config = config or BriefConfig()
+    import ray.data
+
+    from .pipeline import InputError
+
+    init_ray(address, num_cpus=None)
+    times = times if times is not None else StageTimes()
+    use_embeddings = config.cluster_embedding_weight > 0
+
+    clock = time.perf_counter()
+    # Each actor stage reads a materialized input: on a small machine an actor
+    # pool holding every CPU would otherwise starve the tasks that feed it.
+    numbered = number_rows(read_articles(source), batch_size)
+    total = numbered.count()
+    if total == 0:
+        raise InputError("No articles given: pass at least one article.")
+    prepared = numbered.map_batches(
+        _Preparer,
+        fn_constructor_kwargs={"config": config, "embedder_name": embedder, "use_embeddings": use_embeddings},
+        batch_format="pyarrow",
+        batch_size=None,
+        compute=ray.data.ActorPoolStrategy(size=num_workers),
+        num_cpus=1,
+    ).materialize()
+    times.seconds["prepare"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    light = _light_rows(prepared, use_embeddings, config.cluster_tfidf_weight > 0)
+    times.seconds["collect"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    # Duplicates in input order, as NewsBriefer.summarize drops them.
+    kept: list[int] = []
+    skipped_reason: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for k, row in enumerate(light["row"].tolist()):
+        reason = light["skip_reason"][k]
+        if reason is not None:
+            skipped_reason[row] = reason
+            continue
+        article_id, key = light["article_id"][k], light["dedup_key"][k]
+        if article_id in seen or key in seen:
+            first = seen.get(article_id, seen.get(key, 0))
+            skipped_reason[row] = f"duplicate of input {first + 1}"
+            continue
+        seen[article_id] = seen[key] = row
+        kept.append(k)
+    skipped_articles = _skipped_articles(prepared, set(skipped_reason))
+    skipped = [Skipped(row, reason, skipped_articles[row]) for row, reason in sorted(skipped_reason.items())]
+    for s in skipped:
+        logger.warning("Input %d not used: %s", s.index + 1, s.reason)
+    if not kept:
+        reasons = "; ".join(f"input {s.index + 1}: {s.reason}" for s in skipped[:20])
+        raise InputError(f"None of the articles can be summarised ({reasons}).", skipped)
+
+    cluster_times: dict[str, float] = {}
+    labels = cluster_distributed(
+        [light["tokens"][k] for k in kept],
+        config,
+        vectors=light["vector"][kept] if use_embeddings else None,
+        texts=[" ".join(light["sentences"][k]) for k in kept] if config.cluster_tfidf_weight > 0 else None,
+        knn=knn,
+        timings=cluster_times,
+    )
+    # Stories in NewsBriefer's order: most articles first, then first input.
+    members: dict[int, list[int]] = {}
+    for label, k in zip(labels, kept):
+        members.setdefault(label, []).append(int(light["row"][k]))
+    ordered = sorted(members.values(), key=lambda rows: (-len(rows), rows[0]))
+    times.seconds["cluster"] = time.perf_counter() - clock
+    counts = {"largest_block", "blocks", "sparse_pairs"}
+    times.seconds.update({f"cluster.{k}": v for k, v in cluster_times.items() if k not in counts})
+    times.counts.update(
+        articles=total,
+        usable=len(kept),
+        skipped=len(skipped),
+        stories=len(ordered),
+        blocks=int(cluster_times.get("blocks", 0)),
+        largest_block=int(cluster_times.get("largest_block", 0)),
+        candidate_pairs=int(cluster_times.get("sparse_pairs", 0)),
+    )
+    logger.info("%d usable articles in %d stories (%d skipped)", len(kept), len(ordered), len(skipped))
+    return Stories(prepared, ordered, skipped, total, times)
+
+
+def brief_dataset(
+    source: Any,
+    *,
+    model: str | None = "extractive",
+    embedder: str | None = None,
+    config: BriefConfig | None = None,
+    num_workers: int = 2,
+    address: str | None = None,
+    batch_size: int = 256,
+    knn: int = 30,
+    stories_per_batch: int = 4,
+    times: StageTimes | None = None,
+) -> ray.data.Dataset:
+    """Run stages 1 and 2 now (:func:`cluster_dataset`) and return stage 3 as a lazy Ray Dataset.
+
+    Its rows are ``story`` (0 for the story with the most articles, ties by
+    first input), ``articles`` (their number) and ``brief`` (a pickled
+    :class:`~summarizer.document.Brief`).  Write it with ``write_parquet`` or
+    collect it with :func:`collect_briefs`.  ``times``, when given, receives
+    the seconds of each step and the counts.
+    """
+    config = config or BriefConfig()
+    import ray
+    import ray.data
+
+    found = cluster_dataset(
+        source,
+        embedder=embedder,
+        config=config,
+        num_workers=num_workers,
+        address=address,
+        batch_size=batch_size,
+        knn=knn,
+        times=times,
+    )
+    times = found.times
+    story_of_row = np.full(found.total, -1, dtype=np.int64)
+    for rank, rows in enumerate(found.stories):
+        story_of_row[rows] = rank
+    shared_timings = {"cleaning": times.seconds["prepare"], "clustering": times.seconds["cluster"]}
+    stories_ref = ray.put(story_of_row)
+    clock = time.perf_counter()
+    packed = (
+        found.prepared.map_batches(_attach_story, fn_args=(stories_ref,), batch_format="pyarrow")
+        # Few partitions: each is a task, and a story is small.
+        .groupby("story", num_partitions=max(1, min(200, len(found.stories) // 100 + num_workers)))
+        .map_groups(_pack_story, batch_format="pyarrow")
+        .materialize()
+    )
+    times.seconds["group"] = time.perf_counter() - clock
+    return packed.map_batches(
+        _BriefWriter,
+        fn_constructor_kwargs={
+            "model": model,
+            "embedder": embedder,
+            "config": config,
+            "skipped": ray.put(found.skipped),
+            "timings": shared_timings,
+        },
+        batch_format="pyarrow",
+        batch_size=stories_per_batch,
+        compute=ray.data.ActorPoolStrategy(size=num_workers),
+        num_cpus=1,
+    )
+
+
+def collect_briefs(briefs: ray.data.Dataset) -> list[Brief]:
+    """The briefs of a :func:`brief_dataset`, in story order, on the driver."""
+    rows = briefs.select_columns(["story", "brief"]).take_all()
+    return [pickle.loads(r["brief"]) for r in sorted(rows, key=lambda r: r["story"])]
+
+
+def summarize_dataset(
+    source: Any,
+    *,
+    model: str | None = "extractive",
+    embedder: str | None = None,
+    config: BriefConfig | None = None,
+    num_workers: int = 2,
+    address: str | None = None,
+    batch_size: int = 256,
+    output: str | os.PathLike[str] | None = None,
+    times: StageTimes | None = None,
+) -> list[Brief]:
+    """One brief per story of a collection, computed on Ray; the story with the most articles first.
+
+    ``source`` is a JSONL or Parquet file, a folder or list of them, a Ray
+    Dataset, or a list of :class:`Article` objects or dicts, with the fields
+    ``text`` (required), ``title``, ``source``, ``url`` and ``published``.
+    ``model`` and ``embedder`` are those of :class:`NewsBriefer` (default here:
+    the extractive brief, which needs no language model);  ``num_workers`` actors
+    prepare the articles and as many write the briefs, each holding one copy of
+    the models.  ``address`` is ``None`` for a local Ray (started if needed)
+    or a cluster address.  ``output``, when given, is a folder where the briefs
+    are also written as JSON lines (``Brief.to_dict()`` per line).
+
+    The per-call input limits of ``config`` (``max_articles``,
+    ``max_total_chars``) do not apply here; ``max_article_chars`` does.
+    Stories and briefs are those of ``NewsBriefer(model, config=config).summarize``
+    on the same articles in the same order.
+    """
+    config = config or BriefConfig()
+    times = times if times is not None else StageTimes()
+    dataset = brief_dataset(
+        source,
+        model=model,
+        embedder=embedder,
+        config=config,
+        num_workers=num_workers,
+        address=address,
+        batch_size=batch_size,
+        times=times,
+    )
+    clock = time.perf_counter()
+    briefs = collect_briefs(dataset.materialize() if output is not None else dataset)
+    times.seconds["briefs"] = time.perf_counter() - clock
+    if output is not None:
+        write_briefs(briefs, output)
+    return briefs
+
+
+def write_briefs(briefs: Iterable[Brief], folder: str | os.PathLike[str]) -> Path:
+    """Write briefs as JSON lines to ``folder/briefs.jsonl``; return that path."""
+    import json
+
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    target = path / "briefs.jsonl"
+    with target.open("w", encoding="utf-8") as handle:
+        for brief in briefs:
+            handle.write(json.dumps(brief.to_dict(), ensure_ascii=False) + "\n")
+    return target
