@@ -42,6 +42,7 @@ from . import (
     __version__,
 )
 from .examples import example_text
+from .ingest import articles_from_pasted_urls, is_url_list
 from .inputs import parse_articles, read_articles_file
 
 logger = logging.getLogger(__name__)
@@ -216,16 +217,32 @@ def inside_folder(path: Path, folder: Path) -> bool:
 
 
 def collect_articles(
-    text: str | None, files: Sequence[Any] | None, upload_root: str | os.PathLike[str] | None = None
+    text: str | None,
+    files: Sequence[Any] | None,
+    upload_root: str | os.PathLike[str] | None = None,
+    *,
+    allow_private_urls: bool = False,
 ) -> tuple[list[Article], list[str]]:
-    """Articles from the paste box and the uploaded files, with a note per file that was not used.
+    """Articles from the paste box and the uploaded files, with a note per link or file that was not used.
+
+    A pasted block that holds only http(s) links, one per line, is fetched
+    (:func:`summarizer.ingest.articles_from_pasted_urls`): loopback, private
+    and link-local addresses are refused unless ``allow_private_urls``, so the
+    server cannot be turned on its own network.
 
     With ``upload_root`` (the page passes Gradio's upload folder) a path that
     resolves outside it, through ``..``, an absolute path or a symlink, is never
     read: Gradio checks this too, but the page does not rely on it.
     """
-    articles = parse_articles(text or "")
+    articles: list[Article] = []
     notes: list[str] = []
+    for article in parse_articles(text or ""):
+        if is_url_list(article.text):
+            fetched, errors = articles_from_pasted_urls(article.text, allow_private=allow_private_urls)
+            articles.extend(fetched)
+            notes.extend(f"A link was not used: {error}" for error in errors)
+        else:
+            articles.append(article)
     root = Path(upload_root) if upload_root is not None else None
     for item in files or []:
         path = Path(item if isinstance(item, (str, os.PathLike)) else getattr(item, "name", str(item)))
@@ -635,7 +652,8 @@ PLACEHOLDER = (
     "Paste one or more articles. Separate articles with a line holding only ---\n"
     "Each may start with header lines:\n\n"
     "Source: Harbour Herald\nTitle: Earthquake shakes Port Alden\nURL: https://example.org/quake\nDate: 2026-03-14\n\n"
-    "A magnitude 6.1 earthquake struck…\n---\nSource: Coastline Daily\n…"
+    "A magnitude 6.1 earthquake struck…\n---\nSource: Coastline Daily\n…\n\n"
+    "Or paste links to articles, one per line."
 )
 
 
@@ -645,7 +663,8 @@ def _help_html(config: BriefConfig) -> str:
         f"Up to <b>{config.max_articles:,}</b> articles, <b>{config.max_article_chars:,}</b> characters each, "
         f"<b>{config.max_total_chars:,}</b> in all. Files: .txt and .md (articles separated by <code>---</code>), "
         ".json (a list of articles with <code>text</code>, <code>title</code>, <code>source</code>, <code>url</code>), "
-        "or a saved .html page. Hover over a citation <b>[1]</b> to see its source; click it for the link."
+        "or a saved .html page. Or paste links to articles, one per line: each page is fetched. "
+        "Hover over a citation <b>[1]</b> to see its source; click it for the link."
         "</div>"
     )
 
@@ -759,8 +778,12 @@ def build_app(
     preload: bool = True,
     concurrency: int = 1,
     queue_size: int = 16,
+    allow_private_urls: bool = False,
 ) -> gr.Blocks:
     """The Gradio page; ``model`` is the menu's default (None: the embedded model).
+
+    Pasted links to loopback, private or link-local addresses are refused
+    unless ``allow_private_urls``.
 
     Launch it with :func:`launch`, which adds the theme and the CSS (Gradio 6
     takes them in ``launch``).  With ``preload`` the default model starts
@@ -777,9 +800,10 @@ def build_app(
         service.preload(default_choice)
 
     def brief_page(text: str, files: list[str] | None, choice: str, words: float, progress=gr.Progress()):
-        articles, notes = collect_articles(text, files, upload_folder())
+        progress(0.0, desc="Reading the input")
+        articles, notes = collect_articles(text, files, upload_folder(), allow_private_urls=allow_private_urls)
         for note in notes:
-            gr.Warning(html.escape(note, quote=False), title="File not used")
+            gr.Warning(html.escape(note, quote=False), title="Input not used")
         if not articles and not notes:
             raise _error("Nothing to summarise: paste articles (separated by a line '---'), upload files, "
                          "or click 'Add example'.")
@@ -796,11 +820,14 @@ def build_app(
     def brief_api(text: str, model: str = default_choice, words: int = config.target_words) -> list[dict]:
         """Briefs of pasted articles (separated by a line '---', optional Source:/Title:/URL:/Date: headers).
 
+        A block of http(s) links, one per line, is fetched as the page does.
         ``model``: 'embedded', 'extractive', a Hugging Face id or a local path
         (default: the server's model); ``words``: brief length per story.
         Returns the list of ``Brief.to_dict()``, the largest story first.
         """
-        articles = parse_articles(text or "")
+        articles, notes = collect_articles(text, None, allow_private_urls=allow_private_urls)
+        if not articles and notes:
+            raise _error("Nothing to summarise: " + "; ".join(notes))
         return [b.to_dict() for b in run_briefs(service, articles, model, words, lambda f, m: None)]
 
     def add_example(text: str) -> str:
@@ -937,6 +964,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="most requests waiting in the queue (default 16); more are refused with a 'busy' message")
     parser.add_argument("--max-models", type=int, default=_env_int("NEWSBRIEF_MAX_MODELS", 3),
                         help="most models kept loaded at once (default 3)")
+    parser.add_argument("--allow-private-urls", action="store_true",
+                        default=os.environ.get("NEWSBRIEF_ALLOW_PRIVATE_URLS", "").lower() in {"1", "true", "yes"},
+                        help="fetch pasted links to loopback, private and link-local addresses too (off by default: "
+                        "a server that fetches links for its users must not reach its own network)")
     parser.add_argument("--no-preload", action="store_true", help="load the default model on first use, not at start")
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv for debug)")
@@ -962,7 +993,7 @@ def main(argv: list[str] | None = None) -> int:
     service = BriefService(config, args.embedder, default_model=args.model, max_models=args.max_models)
     demo = build_app(
         args.model, config=config, service=service, preload=not args.no_preload,
-        concurrency=args.concurrency, queue_size=args.queue_size,
+        concurrency=args.concurrency, queue_size=args.queue_size, allow_private_urls=args.allow_private_urls,
     )
     logger.info("Starting newsbrief on http://%s:%d (model %s)", args.host, args.port, model_display_name(args.model))
     try:

@@ -362,6 +362,20 @@ def test_articles_from_pasted_urls(server):
     assert articles == [] and "loopback" in errors[0]
 
 
+def test_web_page_fetches_pasted_links_behind_the_guard(server):
+    from summarizer import webapp
+
+    paste = f"Source: Pasted\n\nA pasted article about the harbour.\n---\n{server}/quake.html\n{server}/image.png\n"
+    articles, notes = webapp.collect_articles(paste, None, allow_private_urls=True)
+    assert [a.source for a in articles] == ["Pasted", "Harbour Herald"]
+    assert articles[1].title == "Earthquake shakes Port Alden" and articles[1].url.endswith("/quake.html")
+    assert len(notes) == 1 and notes[0].startswith("A link was not used") and "image.png" in notes[0]
+    # By default the page refuses loopback links: each one is named, none is fetched.
+    articles, notes = webapp.collect_articles(paste, None)
+    assert [a.source for a in articles] == ["Pasted"]
+    assert len(notes) == 2 and all("loopback" in n for n in notes)
+
+
 # --- a real page ------------------------------------------------------------------------------
 
 
