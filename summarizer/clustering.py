@@ -244,26 +244,41 @@ def cluster_articles(
         _, blocks = connected_components(candidate_pairs(parts, n, min_similarity), directed=False)
     clock.lap("graph")
 
-    labels = np.empty(n, dtype=np.int64)
+    labels, sizes = link_blocks(blocks, parts, vectors, embedding_weight, config.cluster_threshold)
+    clock.lap("linkage")
+    logger.debug("clustered %d articles: %d blocks, largest %d, %d stories", n, len(sizes), max(sizes), max(labels) + 1)
+    return labels
+
+
+def link_blocks(
+    blocks: np.ndarray,
+    parts: list[tuple[float, sp.csr_matrix]],
+    vectors: np.ndarray | None,
+    embedding_weight: float,
+    threshold: float,
+) -> tuple[list[int], list[int]]:
+    """Story labels from exact average linkage inside each block, and the block sizes.
+
+    ``blocks[i]`` is article i's connected component of candidate pairs: no
+    two articles of different blocks can be linked, so each block is clustered
+    alone.  Labels are numbered from 0 in the order stories first appear.
+    """
+    labels = np.empty(len(blocks), dtype=np.int64)
     next_label = 0
     order = np.argsort(blocks, kind="stable")
-    bounds = np.flatnonzero(np.diff(blocks[order])) + 1
-    largest = 0
-    for members in np.split(order, bounds):
-        largest = max(largest, len(members))
+    sizes = []
+    for members in np.split(order, np.flatnonzero(np.diff(blocks[order])) + 1):
+        sizes.append(len(members))
         if len(members) == 1:
             labels[members] = next_label
             next_label += 1
             continue
         similarity = _block_similarity(parts, members, vectors, embedding_weight)
-        local = _average_linkage(similarity, config.cluster_threshold)
+        local = _average_linkage(similarity, threshold)
         labels[members] = local + next_label
         next_label += int(local.max()) + 1
-    clock.lap("linkage")
-    logger.debug("clustered %d articles: %d blocks, largest %d, %d stories", n, len(bounds) + 1, largest, len(set(labels.tolist())))
-
     renumber: dict[int, int] = {}
-    return [renumber.setdefault(int(label), len(renumber)) for label in labels]
+    return [renumber.setdefault(int(label), len(renumber)) for label in labels], sizes
 
 
 class _Clock:

@@ -47,11 +47,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .clustering import (
-    _average_linkage,
-    _block_similarity,
     candidate_pairs,
     fact_matrix,
     fact_tokens,
+    link_blocks,
     word_matrix,
 )
 from .config import BriefConfig
@@ -497,27 +496,14 @@ def cluster_distributed(
         _, blocks = connected_components(graph, directed=False)
     lap("components")
 
-    labels = np.empty(n, dtype=np.int64)
-    next_label = 0
-    order = np.argsort(blocks, kind="stable")
-    bounds = np.flatnonzero(np.diff(blocks[order])) + 1
-    largest = 0
-    for members in np.split(order, bounds):
-        largest = max(largest, len(members))
-        if len(members) == 1:
-            labels[members] = next_label
-            next_label += 1
-            continue
-        similarity = _block_similarity(parts, members, vectors if use_vectors else None, embedding_weight)
-        local = _average_linkage(similarity, config.cluster_threshold)
-        labels[members] = local + next_label
-        next_label += int(local.max()) + 1
+    labels, sizes = link_blocks(
+        blocks, parts, vectors if use_vectors else None, embedding_weight, config.cluster_threshold
+    )
     lap("linkage")
     if timings is not None:
-        timings["largest_block"] = float(largest)
-        timings["blocks"] = float(len(bounds) + 1)
-    renumber: dict[int, int] = {}
-    return [renumber.setdefault(int(label), len(renumber)) for label in labels]
+        timings["largest_block"] = float(max(sizes))
+        timings["blocks"] = float(len(sizes))
+    return labels
 
 
 # -- stage 3: briefs -------------------------------------------------------------
