@@ -1,6 +1,8 @@
 """``newsbrief`` / ``python -m summarizer``: briefs from article files, URLs and feeds on the command line.
 
-``newsbrief watch FEED...`` follows feeds over time (see :mod:`summarizer.tracking`).
+``newsbrief watch FEED...`` follows feeds over time (see :mod:`summarizer.tracking`);
+``newsbrief batch FILE... --output DIR`` briefs a large collection on Ray
+(see :mod:`summarizer.distributed`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Write one short attributed brief per story from news articles. A file may hold "
             "several articles separated by a line '---', each with optional 'Source:', 'Title:', "
-            "'URL:' and 'Date:' header lines. 'newsbrief watch --help' follows feeds over time."
+            "'URL:' and 'Date:' header lines. 'newsbrief watch --help' follows feeds over time; "
+            "'newsbrief batch --help' briefs large collections on Ray."
         ),
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="article files (.txt, .md, .json, .html); '-' reads stdin")
@@ -90,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["watch"]:  # a file named "watch" can be given as ./watch
         return watch_main(argv[1:])
+    if argv[:1] == ["batch"]:
+        return batch_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not (args.files or args.url or args.feed):
@@ -241,3 +246,66 @@ def watch_main(argv: list[str]) -> int:
         return 0
     finally:
         tracker.close()
+
+
+# --- newsbrief batch ----------------------------------------------------------------
+
+
+def build_batch_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbrief batch",
+        description=(
+            "Brief a large collection on Ray: JSON lines or Parquet files with a 'text' field (and optional "
+            "'title', 'source', 'url', 'published'). Writes one Brief.to_dict() per line to OUTPUT/briefs.jsonl. "
+            "Needs the 'distributed' extra: pip install 'newsbrief[distributed]'."
+        ),
+    )
+    parser.add_argument("inputs", nargs="+", metavar="FILE",
+                        help="JSONL or Parquet files, or folders of them (local, or any path Ray Data reads, e.g. s3://)")
+    parser.add_argument("--output", required=True, metavar="DIR", help="folder for briefs.jsonl")
+    parser.add_argument("--address", default=None,
+                        help="Ray cluster to join: 'auto' or ray://HOST:10001 (default: start or join a local Ray)")
+    parser.add_argument("--workers", type=int, default=2, help="actors preparing articles and writing briefs (default 2)")
+    parser.add_argument("--model", default="extractive",
+                        help="as for newsbrief (default here: 'extractive'; each worker loads its own copy of a model)")
+    parser.add_argument("--embedder", default=None, help="a sentence-transformers model id or path")
+    parser.add_argument("--words", type=int, default=80, help="brief length in words (default 80)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)")
+    return parser
+
+
+def batch_main(argv: list[str]) -> int:
+    """``newsbrief batch``: one brief per story of a collection, on Ray."""
+    from .config import BriefConfig
+
+    parser = build_batch_parser()
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        from .distributed import StageTimes, summarize_dataset
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        print(f"newsbrief: error: {exc}; install the extra: pip install 'newsbrief[distributed]'", file=sys.stderr)
+        return 2
+    # Remote paths (s3://, gs://...) are Ray Data's to read; local ones are checked here for a plain message.
+    missing = [name for name in args.inputs if "://" not in name and not Path(name).exists()]
+    if missing:
+        print(f"newsbrief: error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    times = StageTimes()
+    try:
+        briefs = summarize_dataset(
+            args.inputs, model=args.model, embedder=args.embedder, config=BriefConfig(target_words=args.words),
+            num_workers=args.workers, address=args.address, output=args.output, times=times,
+        )
+    except ImportError as exc:
+        print(f"newsbrief: error: {exc}; install the extra: pip install 'newsbrief[distributed]'", file=sys.stderr)
+        return 2
+    except (OSError, ValueError, InputError, ModelLoadError, EmbedderError) as exc:
+        print(f"newsbrief: error: {exc}", file=sys.stderr)
+        return 2
+    seconds = ", ".join(f"{k} {v:.1f} s" for k, v in times.seconds.items())
+    print(f"{len(briefs)} briefs written to {Path(args.output) / 'briefs.jsonl'} ({seconds})")
+    return 0

@@ -130,3 +130,17 @@ def test_ann_candidates_with_embeddings_blended(dev_rows, embedder):
     got = cluster_distributed([fact_tokens(s) for s in sentences], config, vectors=vectors, timings=timings)
     assert "ann" in timings
     assert adjusted_rand_score(want, got) == 1.0
+
+
+def test_batch_command_writes_the_briefs(local_ray, tmp_path, capsys):
+    from summarizer.cli import main
+
+    path = tmp_path / "examples.jsonl"
+    path.write_text("\n".join(json.dumps(a.to_dict()) for a in EXAMPLE_ARTICLES), encoding="utf-8")
+    assert main(["batch", str(path), "--output", str(tmp_path / "out"), "--workers", "1"]) == 0
+    lines = (tmp_path / "out" / "briefs.jsonl").read_text(encoding="utf-8").splitlines()
+    want = NewsBriefer(model="extractive").summarize(EXAMPLE_ARTICLES)
+    assert [json.loads(line)["text"] for line in lines] == [b.text for b in want]
+    assert f"{len(want)} briefs written" in capsys.readouterr().out
+    assert main(["batch", str(tmp_path / "missing.jsonl"), "--output", str(tmp_path / "out")]) == 2
+    assert "no such file" in capsys.readouterr().err
