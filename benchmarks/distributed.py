@@ -185,7 +185,7 @@ def _stage_split(point: dict[str, Any]) -> str:
 
 def run(quick: bool = False) -> SectionResult:
     """Throughput for 1 and 2 local workers, and stories for 10k and 100k articles."""
-    brief_n = 150 if quick else 1000
+    brief_n = 150 if quick else 300
     sizes = [1000] if quick else [1000, 10_000, 100_000]
     throughput = [_run_worker(brief_n, w, briefs=True) for w in (1, 2)]
     scaling = [_run_worker(n, 2, briefs=False, compare=n <= 10_000) for n in sizes]

@@ -5,7 +5,7 @@ Usage::
     python -m benchmarks [--quick] [--model M] [--sections quality,faithfulness,...]
 
 Sections run in a fixed order (quality, faithfulness, clustering, dedup,
-cleaning, speed).  Faithfulness reads the briefs that the quality section
+cleaning, speed, distributed).  Faithfulness reads the briefs that the quality section
 already wrote, so nothing is generated twice.  A section that fails is
 reported with its error and the others still run.
 """
@@ -28,7 +28,7 @@ from typing import Any
 
 from benchmarks.common import RESULTS, SectionResult
 
-SECTIONS = ["quality", "faithfulness", "clustering", "dedup", "cleaning", "speed"]
+SECTIONS = ["quality", "faithfulness", "clustering", "dedup", "cleaning", "speed", "distributed"]
 
 
 def machine() -> dict[str, Any]:
