@@ -7,7 +7,8 @@ brief:
 * the share of its sentences that the guard counts as supported, in the final
   brief and in the model's raw output;
 * names, numbers and dates that occur in no source article (``extract_facts``
-  on each sentence against the facts and words of all the story's articles),
+  on each sentence against the facts and words of all the story's articles,
+  read after ``normalize_text`` as the pipeline reads them),
   in the raw model output and in the final brief.  The raw output is rebuilt
   from the brief: ``BriefSentence.generated`` where the guard replaced a
   sentence, the sentence itself where it kept it, and ``Brief.dropped``;
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import SectionResult, markdown_table
+from summarizer.cleaning import normalize_text
 from summarizer.config import BriefConfig
 from summarizer.document import Brief
 from summarizer.facts import Facts, extract_facts, name_matches
@@ -45,12 +47,14 @@ def _source_facts(brief: Brief) -> tuple[Facts, set[str]]:
     dates: set[str] = set()
     words: set[str] = set()
     for article in brief.articles:
-        for line in article.text.splitlines():
+        # As the pipeline reads it: "A\u200brwa" in a source is the "Arwa" of its pool.
+        text = normalize_text(article.text)
+        for line in text.splitlines():
             f = extract_facts(line)
             names |= f.names
             numbers |= f.numbers
             dates |= f.dates
-        words |= set(_WORD.findall(article.text.lower().replace("\u2019", "'")))
+        words |= set(_WORD.findall(text.lower()))
     return Facts(frozenset(names), frozenset(numbers), frozenset(dates)), words
 
 

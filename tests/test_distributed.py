@@ -135,8 +135,12 @@ def test_ann_candidates_with_embeddings_blended(dev_rows, embedder):
 def test_batch_command_writes_the_briefs(local_ray, tmp_path, capsys):
     from summarizer.cli import main
 
-    path = tmp_path / "examples.jsonl"
-    path.write_text("\n".join(json.dumps(a.to_dict()) for a in EXAMPLE_ARTICLES), encoding="utf-8")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # Parquet here; the other tests read JSON lines.
+    path = tmp_path / "examples.parquet"
+    pq.write_table(pa.Table.from_pylist([a.to_dict() for a in EXAMPLE_ARTICLES]), path)
     assert main(["batch", str(path), "--output", str(tmp_path / "out"), "--workers", "1"]) == 0
     lines = (tmp_path / "out" / "briefs.jsonl").read_text(encoding="utf-8").splitlines()
     want = NewsBriefer(model="extractive").summarize(EXAMPLE_ARTICLES)
