@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import RESULTS, ROOT, SectionResult, bcubed, markdown_table, read_jsonl
+from benchmarks.common import RESULTS, ROOT, SectionResult, bcubed, markdown_table, peak_rss_mib, read_jsonl
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +160,7 @@ def _worker(n: int, embed: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"n": n, "seconds": time.perf_counter() - clock, "phases": timings}
     result["bcubed_f1"] = bcubed(labels, gold)[2]
     # Before the embedder is loaded: torch alone holds several hundred MB.
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = peak_rss_mib()
     if embed:
         from summarizer.embedding import load_embedder
 
@@ -170,7 +169,7 @@ def _worker(n: int, embed: bool) -> dict[str, Any]:
         clock = time.perf_counter()
         article_vectors(sentences, [None] * n, embedder)
         result["embed_seconds"] = time.perf_counter() - clock
-        result["peak_rss_embed_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_rss_embed_mb"] = peak_rss_mib()
     return result
 
 

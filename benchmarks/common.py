@@ -68,3 +68,13 @@ def bcubed(predicted: list[Any], gold: list[Any]) -> tuple[float, float, float]:
     recall = sum(len(by_pred[predicted[i]] & by_gold[gold[i]]) / len(by_gold[gold[i]]) for i in range(n)) / n
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak resident memory in MiB (``VmHWM``).
+
+    Not ``ru_maxrss``: Linux carries the parent's peak across fork and exec into
+    it, so a child of a large benchmark process would report the parent's peak.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024

@@ -47,9 +47,8 @@ marks["first_brief"] = time.time() - start
 marks["stories"] = len(briefs)
 marks["words"] = len(briefs[0].text.split())
 marks["model"] = briefs[0].model
-# VmHWM, not ru_maxrss: Linux carries the parent's peak across fork and exec into ru_maxrss.
-with open("/proc/self/status") as status:
-    marks["peak_rss_mib"] = next(int(l.split()[1]) for l in status if l.startswith("VmHWM")) / 1024
+from benchmarks.common import peak_rss_mib
+marks["peak_rss_mib"] = peak_rss_mib()
 print("RESULT " + json.dumps(marks))
 """
 
