@@ -297,7 +297,7 @@ def article_from_url(url: str, *, timeout: float = 10, max_bytes: int = 5_000_00
     article = article_from_html(page.body, page.url, page.charset)
     if not article.text.strip():
         raise FetchError(f"no article text found at {page.url}")
-    logger.info("fetched %s: %d characters of text", page.url, len(article.text))
+    logger.debug("fetched %s: %d characters of text", page.url, len(article.text))
     return article
 
 
@@ -467,7 +467,7 @@ def articles_from_pasted_urls(text: str, allow_private: bool = False, *, timeout
         try:
             return article_from_url(url, timeout=timeout, allow_private=allow_private)
         except FetchError as exc:
-            logger.warning("%s", exc)
+            logger.debug("%s", exc)  # returned to the caller; a user's links stay out of the logs
             return str(exc)
 
     with ThreadPoolExecutor(max_workers=FEED_WORKERS) as pool:
