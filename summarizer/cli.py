@@ -277,6 +277,7 @@ def build_batch_parser() -> argparse.ArgumentParser:
 def batch_main(argv: list[str]) -> int:
     """``newsbrief batch``: one brief per story of a collection, on Ray."""
     from .config import BriefConfig
+    from .distributed import StageTimes, summarize_dataset  # Ray itself is imported when used
 
     parser = build_batch_parser()
     args = parser.parse_args(argv)
@@ -284,11 +285,6 @@ def batch_main(argv: list[str]) -> int:
         parser.error("--workers must be at least 1")
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        from .distributed import StageTimes, summarize_dataset
-    except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        print(f"newsbrief: error: {exc}; install the extra: pip install 'newsbrief[distributed]'", file=sys.stderr)
-        return 2
     # Remote paths (s3://, gs://...) are Ray Data's to read; local ones are checked here for a plain message.
     missing = [name for name in args.inputs if "://" not in name and not Path(name).exists()]
     if missing:
@@ -300,7 +296,7 @@ def batch_main(argv: list[str]) -> int:
             args.inputs, model=args.model, embedder=args.embedder, config=BriefConfig(target_words=args.words),
             num_workers=args.workers, address=args.address, output=args.output, times=times,
         )
-    except ImportError as exc:
+    except ImportError as exc:  # ray or faiss missing
         print(f"newsbrief: error: {exc}; install the extra: pip install 'newsbrief[distributed]'", file=sys.stderr)
         return 2
     except (OSError, ValueError, InputError, ModelLoadError, EmbedderError) as exc:
