@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logging(verbose: int) -> None:
+    """Warnings only; ``-v`` adds progress, ``-vv`` debug output."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
 def read_inputs(files: list[str]) -> list[Article]:
     articles: list[Article] = []
     for name in files:
@@ -99,8 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.files or args.url or args.feed):
         parser.error("give at least one FILE, --url or --feed")
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)
     settings = {"target_words": args.words}
     for name in ("max_articles", "max_article_chars", "max_total_chars"):
         if getattr(args, name) is not None:
@@ -217,8 +222,7 @@ def watch_main(argv: list[str]) -> int:
     from .tracking import StoryTracker
 
     args = build_watch_parser().parse_args(argv)
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)
     try:
         briefer = NewsBriefer(model=args.model, embedder=args.embedder, target_words=args.words)
         tracker = StoryTracker(args.db, briefer=briefer, quiet_hours=args.quiet_hours)
@@ -283,8 +287,7 @@ def batch_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)
     # Remote paths (s3://, gs://...) are Ray Data's to read; local ones are checked here for a plain message.
     missing = [name for name in args.inputs if "://" not in name and not Path(name).exists()]
     if missing:
