@@ -252,6 +252,17 @@ class _Groups:
         self.members: list[list[int]] = [[i] for i in range(len(candidates))]
         self.group_of = list(range(len(candidates)))
 
+    def join(self, members: list[int]) -> None:
+        """Put candidates with one and the same wording into one group (no check needed)."""
+        head = self.group_of[members[0]]
+        for m in members[1:]:
+            g = self.group_of[m]
+            if g != head:
+                self.members[head] += self.members[g]
+                for k in self.members[g]:
+                    self.group_of[k] = head
+                self.members[g] = []
+
     def same(self, i: int, j: int) -> bool:
         return self.group_of[i] == self.group_of[j]
 
@@ -266,11 +277,10 @@ class _Groups:
             key=lambda m: (self.candidates[m].richness, -self.candidates[m].article, -self.candidates[m].index),
             reverse=True,
         )
+        wordings = {self.candidates[m].text for m in members}
         for rep in ranked:
             rep_text = self.candidates[rep].text
-            if all(
-                m == rep or self._carries(rep_text, self.candidates[m].text, check_words) for m in members
-            ):
+            if all(self._carries(rep_text, text, check_words) for text in wordings):
                 return rep
         return None
 
@@ -302,21 +312,40 @@ class _Groups:
 
 
 def _context_pairs(
-    candidates: list[_Candidate], groups: _Groups, similarity: np.ndarray, floor: float
+    candidates: list[_Candidate],
+    copies: list[list[int]],
+    groups: _Groups,
+    similarity: np.ndarray,
+    floor: float,
 ) -> list[tuple[float, int, int]]:
-    """Unmerged cross-article pairs whose previous or next sentences are merged with each other."""
+    """Unmerged cross-article pairs whose previous or next sentences are merged with each other.
+
+    ``similarity`` is between distinct wordings and ``copies`` lists the
+    candidates of each wording.  All copies of a wording are in one group, so
+    one pair per two wordings stands for all their copies.
+    """
     position = {(c.article, c.index): n for n, c in enumerate(candidates)}
+
+    def merged_neighbours(members: list[int]) -> dict[tuple[int, int], set[int]]:
+        # (step, group of the neighbour) -> the articles whose copy has that neighbour
+        found: dict[tuple[int, int], set[int]] = {}
+        for m in members:
+            c = candidates[m]
+            for step in (-1, 1):
+                n = position.get((c.article, c.index + step))
+                if n is not None and len(groups.members[groups.group_of[n]]) > 1:
+                    found.setdefault((step, groups.group_of[n]), set()).add(c.article)
+        return found
+
+    neighbours = [merged_neighbours(members) for members in copies]
     pairs = []
-    for i, j in zip(*np.nonzero(np.triu(similarity >= floor, k=1))):
-        ci, cj = candidates[i], candidates[j]
-        if ci.article == cj.article or groups.same(i, j):
+    for p, q in zip(*np.nonzero(np.triu(similarity >= floor, k=1))):
+        if groups.same(copies[p][0], copies[q][0]):
             continue
-        for step in (-1, 1):
-            ni = position.get((ci.article, ci.index + step))
-            nj = position.get((cj.article, cj.index + step))
-            if ni is not None and nj is not None and groups.same(ni, nj) and len(groups.members[groups.group_of[ni]]) > 1:
-                pairs.append((float(similarity[i, j]), int(i), int(j)))
-                break
+        shared = neighbours[p].keys() & neighbours[q].keys()
+        # Aligned when two copies in different articles have neighbours in one group.
+        if any(len(neighbours[p][key] | neighbours[q][key]) > 1 for key in shared):
+            pairs.append((float(similarity[p, q]), copies[p][0], copies[q][0]))
     pairs.sort(key=lambda p: -p[0])
     return pairs
 
@@ -342,25 +371,30 @@ def build_pool(
     if not candidates:
         return []
     embedder = embedder if embedder is not None else load_embedder()
-    vectors = embed(embedder, [c.text for c in candidates], show_progress=config.show_progress)
-    similarity = vectors @ vectors.T
-    common_words = story_common_words([c.text for c in candidates])
+    # Wire copy repeats sentences word for word across outlets: each wording is
+    # embedded and compared once, and its copies start as one group.
+    wordings = list(dict.fromkeys(c.text for c in candidates))
+    slot = {text: k for k, text in enumerate(wordings)}
+    copies: list[list[int]] = [[] for _ in wordings]
+    for n, candidate in enumerate(candidates):
+        copies[slot[candidate.text]].append(n)
+    wording_vectors = embed(embedder, wordings, show_progress=config.show_progress)
+    similarity = wording_vectors @ wording_vectors.T
+    common_words = story_common_words(wordings)
     groups = _Groups(candidates, config.dedup_min_coverage, common_words)
+    for members in copies:
+        groups.join(members)
 
     # Pass 1: pairs judged on their own, surest first.  Only pairs near enough
     # to possibly match are scored; the score never exceeds similarity plus the
     # coverage weight.
     floor = config.dedup_threshold - config.dedup_coverage_weight
     scored = []
-    for i, j in zip(*np.nonzero(np.triu(similarity >= floor, k=1))):
-        a, b = candidates[i].text, candidates[j].text
-        if a == b:
-            scored.append((float("inf"), int(i), int(j)))
-            continue
-        evidence = pair_evidence(a, b, float(similarity[i, j]), common_words)
+    for p, q in zip(*np.nonzero(np.triu(similarity >= floor, k=1))):
+        evidence = pair_evidence(wordings[p], wordings[q], float(similarity[p, q]), common_words)
         score = match_score(evidence, config)
         if evidence.facts_kept and score >= config.dedup_threshold:
-            scored.append((score, int(i), int(j)))
+            scored.append((score, copies[p][0], copies[q][0]))
     scored.sort(key=lambda p: -p[0])
     for _, i, j in scored:
         groups.try_merge(i, j, check_words=True)
@@ -369,10 +403,11 @@ def build_pool(
     # pair down the article, so repeat until nothing changes.
     for _ in range(len(candidates)):
         merged = [groups.try_merge(i, j, check_words=False) for _, i, j in
-                  _context_pairs(candidates, groups, similarity, config.dedup_context_threshold)]
+                  _context_pairs(candidates, copies, groups, similarity, config.dedup_context_threshold)]
         if not any(merged):
             break
 
+    vectors = wording_vectors[[slot[c.text] for c in candidates]]
     return _rank(articles, candidates, groups, vectors)
 
 

@@ -70,6 +70,29 @@ def test_two_outlets_paraphrases_merge_and_keep_every_occurrence(embedder):
     assert governor.occurrences == [(articles[0].id, 3), (articles[1].id, 3)]
 
 
+def test_wire_copy_in_many_outlets_is_one_pool_sentence_per_wording(embedder):
+    # Syndicated copy: the wire story word for word in several outlets, one of
+    # them cut by a line and reordered, plus one outlet's own rewrite.
+    lines = WIRE.splitlines()
+    cut = "\n".join([lines[0], lines[2], lines[1], *lines[4:]])
+    articles = [Article(WIRE, source=f"Outlet {n}") for n in range(6)] + [
+        Article(cut, source="Cut"),
+        Article(REWRITE, source="Local"),
+    ]
+    # Equal texts share an id: give each copy its own, as different URLs would.
+    for n, article in enumerate(articles):
+        article.id = f"a{n}"
+    pool = build_pool(articles, embedder)
+    _check_occurrences(pool, articles)
+    assert len(pool) <= len(lines)
+    for wire_sentence in lines:
+        group = _group_of(pool, wire_sentence)
+        outlets = set(group.article_ids)
+        assert {f"a{n}" for n in range(6)} <= outlets, wire_sentence
+        assert ("a6" in outlets) == (wire_sentence != lines[3]), wire_sentence
+    assert all(len(p.variants) <= 1 for p in pool)
+
+
 def test_a_different_number_keeps_sentences_apart(embedder):
     a = "The blast killed 12 people at the market in Peshawar, police said."
     b = "The blast killed 15 people at the market in Peshawar, police said."
