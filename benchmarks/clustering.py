@@ -36,6 +36,7 @@ FULL_SIZES = [10, 100, 1000, 3000, 10_000]
 EMBED_MAX_QUICK = 100
 EMBED_MAX_FULL = 1000
 #: Issue 4's scale target: 10,000 articles clustered and pooled.
+TARGET_ARTICLES = 10_000
 TARGET_SECONDS = 120.0
 TARGET_RSS_MB = 3072
 
@@ -286,7 +287,12 @@ def run(quick: bool = False) -> SectionResult:
     largest = points[-1]
     per_sentence = largest["pool_seconds"] / max(largest["distinct_sentences"], 1)
     pooled_total = largest["seconds"] + largest["pool_seconds"]
-    met = pooled_total <= TARGET_SECONDS and largest["peak_rss_pool_mb"] <= TARGET_RSS_MB
+    if largest["n"] < TARGET_ARTICLES:
+        verdict = f"not measured at {TARGET_ARTICLES:,} (a quick run)"
+    elif pooled_total <= TARGET_SECONDS and largest["peak_rss_pool_mb"] <= TARGET_RSS_MB:
+        verdict = "met"
+    else:
+        verdict = f"missed by {pooled_total - TARGET_SECONDS:.0f} s" if pooled_total > TARGET_SECONDS else "missed (memory)"
     heaviest = max(largest["phases"], key=largest["phases"].get)
     share = largest["phases"][heaviest] / max(largest["seconds"], 1e-9)
     markdown = "\n\n".join([
@@ -306,7 +312,7 @@ def run(quick: bool = False) -> SectionResult:
         f"stages) costs {per_article * 1000:.0f} ms per article on this CPU and dominates any 'with embedding' figure.",
         f"Clustered and pooled (every story's pool built, as a batch run does): {pooled_total:.0f} s and "
         f"{largest['peak_rss_pool_mb']:,.0f} MB peak RSS at {largest['n']:,} articles against the target of "
-        f"{TARGET_SECONDS:.0f} s and {TARGET_RSS_MB:,} MB: **{'met' if met else 'missed'}**; growth exponent "
+        f"{TARGET_SECONDS:.0f} s and {TARGET_RSS_MB:,} MB at {TARGET_ARTICLES:,}: **{verdict}**; growth exponent "
         f"{pool_exponent:.2f}.  Pooling embeds each distinct wording once per story, so its cost follows distinct "
         f"sentences, not articles: {per_sentence * 1000:.1f} ms per distinct sentence at {largest['n']:,} articles "
         "(embedding plus the pair checks).  These synthetic sets repeat dev sentences (the distinct / all column); "
