@@ -169,10 +169,10 @@ def _worker(n: int, embed: bool) -> dict[str, Any]:
     from summarizer.pooling import build_pool
 
     embedder = load_embedder()
+    per_article = [article_sentences(a) for a in articles]
     if embed:
-        sentences = [article_sentences(a) for a in articles]
         clock = time.perf_counter()
-        article_vectors(sentences, [None] * n, embedder)
+        article_vectors(per_article, [None] * n, embedder)
         result["embed_seconds"] = time.perf_counter() - clock
     # Pooling every story, as a batch run does before writing briefs.
     stories: dict[int, list[Article]] = defaultdict(list)
@@ -182,7 +182,6 @@ def _worker(n: int, embed: bool) -> dict[str, Any]:
     pool_sentences = sum(len(build_pool(story, embedder)) for story in stories.values())
     result["pool_seconds"] = time.perf_counter() - clock
     result["pool_sentences"] = pool_sentences
-    per_article = [article_sentences(a) for a in articles]
     result["input_sentences"] = sum(len(s) for s in per_article)
     result["distinct_sentences"] = len({s for sentences in per_article for s in sentences})
     result["stories"] = len(stories)
@@ -282,8 +281,7 @@ def run(quick: bool = False) -> SectionResult:
         ["articles", "cluster s", *[f"{k} s" for k in phase_names], "with embedding s", "peak RSS MB", "BCubed F1",
          "stories", "distinct / all sentences", "pool s", "cluster + pool s", "peak RSS with pool MB"], scale_rows
     )
-    pooled = [(p["n"], p["seconds"] + p["pool_seconds"]) for p in points]
-    pool_exponent = growth_exponent([n for n, _ in pooled], [t for _, t in pooled])
+    pool_exponent = growth_exponent([p["n"] for p in points], [p["seconds"] + p["pool_seconds"] for p in points])
     largest = points[-1]
     per_sentence = largest["pool_seconds"] / max(largest["distinct_sentences"], 1)
     pooled_total = largest["seconds"] + largest["pool_seconds"]

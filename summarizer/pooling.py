@@ -252,16 +252,17 @@ class _Groups:
         self.members: list[list[int]] = [[i] for i in range(len(candidates))]
         self.group_of = list(range(len(candidates)))
 
+    def _union(self, gi: int, gj: int) -> None:
+        self.members[gi] = self.members[gi] + self.members[gj]
+        for m in self.members[gj]:
+            self.group_of[m] = gi
+        self.members[gj] = []
+
     def join(self, members: list[int]) -> None:
         """Put candidates with one and the same wording into one group (no check needed)."""
-        head = self.group_of[members[0]]
         for m in members[1:]:
-            g = self.group_of[m]
-            if g != head:
-                self.members[head] += self.members[g]
-                for k in self.members[g]:
-                    self.group_of[k] = head
-                self.members[g] = []
+            if not self.same(members[0], m):
+                self._union(self.group_of[members[0]], self.group_of[m])
 
     def same(self, i: int, j: int) -> bool:
         return self.group_of[i] == self.group_of[j]
@@ -304,10 +305,7 @@ class _Groups:
             return False
         if self.representative(members, check_words) is None:
             return False
-        self.members[gi] = members
-        for m in self.members[gj]:
-            self.group_of[m] = gi
-        self.members[gj] = []
+        self._union(gi, gj)
         return True
 
 
