@@ -202,6 +202,7 @@ def cluster_articles(
     config: BriefConfig = BriefConfig(),
     vectors: np.ndarray | None = None,
     timings: dict[str, float] | None = None,
+    sentences: Sequence[Sequence[str]] | None = None,
 ) -> list[int]:
     """Return a story label per article: equal labels, same story.
 
@@ -209,7 +210,9 @@ def cluster_articles(
     (see :func:`article_vectors`) and ``embedder`` are only used when
     ``config.cluster_embedding_weight`` is above 0; then missing vectors are
     computed with ``embedder`` (default: the bundled one).  ``timings``, when
-    given, receives the seconds spent in each step.
+    given, receives the seconds spent in each step.  ``sentences``, one list
+    per article, are the articles' :func:`article_sentences` when the caller
+    has them already (cleaning and splitting cost more than the clustering).
     """
     if not articles:
         return []
@@ -217,7 +220,10 @@ def cluster_articles(
         return [0]
     n = len(articles)
     clock = _Clock(timings)
-    sentences = [([a.title] if a.title else []) + article_sentences(a) for a in articles]
+    split = sentences if sentences is not None else [article_sentences(a) for a in articles]
+    if len(split) != len(articles):
+        raise ValueError(f"{len(articles)} articles but {len(split)} sentence lists")
+    sentences = [([a.title] if a.title else []) + list(s) for a, s in zip(articles, split)]
     clock.lap("split")
 
     parts: list[tuple[float, sp.csr_matrix]] = []

@@ -249,7 +249,7 @@ class NewsBriefer:
         embedder = self.embedder
         clock = time.perf_counter()
         usable = [p.article for p in prepared]
-        labels = cluster_articles(usable, embedder, config)
+        labels = cluster_articles(usable, embedder, config, sentences=[p.sentences for p in prepared])
         stories: dict[int, list[_Prepared]] = {}
         for label, p in zip(labels, prepared):
             stories.setdefault(label, []).append(p)
@@ -284,7 +284,7 @@ class NewsBriefer:
 
         # 4. Merge the story's sentences into one ranked pool.
         clock = time.perf_counter()
-        pool = build_pool(articles, embedder, config)
+        pool = build_pool(articles, embedder, config, sentences=[p.sentences for p in story])
         pool_vectors = embed(embedder, [p.text for p in pool])
         timings["pooling"] = time.perf_counter() - clock
 

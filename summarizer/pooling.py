@@ -58,6 +58,7 @@ class _Words:
     """One sentence as the pair features see it."""
 
     tokens: tuple[str, ...]  # stems of every word, stop words included, in order
+    token_set: frozenset[str]
     content: frozenset[str]  # stems of the content words
     lower_words: frozenset[str]  # every alphanumeric word, for finding a name written otherwise
 
@@ -77,7 +78,7 @@ def _words(sentence: str) -> _Words:
     tokens = tuple(_stem(w) for w in raw)
     content = frozenset(_stem(w) for w in raw if w not in ENGLISH_STOP_WORDS and len(w) > 1)
     lower_words = frozenset(_ALNUM.findall(low)) | frozenset(_ALNUM.findall(low.replace(".", "")))
-    return _Words(tokens, content, lower_words)
+    return _Words(tokens, frozenset(tokens), content, lower_words)
 
 
 #: Names that news copy writes in more than one way.  Each entry lists the
@@ -141,9 +142,13 @@ def story_common_words(sentences: Sequence[str]) -> frozenset[str]:
 
 def _longest_gap(tokens: Sequence[str], other: frozenset[str]) -> int:
     best = current = 0
-    for token in tokens:
-        current = 0 if token in other else current + 1
-        best = max(best, current)
+    for token in tokens:  # the pair checks' innermost loop: kept free of calls
+        if token in other:
+            current = 0
+        else:
+            current += 1
+            if current > best:
+                best = current
     return best
 
 
@@ -163,17 +168,34 @@ class PairEvidence:
     facts_kept: bool
 
 
+def _word_overlap(a: str, b: str) -> tuple[float, int, int]:
+    """Coverage, longest gap and length gap of two sentences (see :class:`PairEvidence`)."""
+    wa, wb = _words(a), _words(b)
+    shared = len(wa.content & wb.content)
+    coverage = min(shared / len(wa.content) if wa.content else 1.0, shared / len(wb.content) if wb.content else 1.0)
+    gap = max(_longest_gap(wa.tokens, wb.token_set), _longest_gap(wb.tokens, wa.token_set))
+    return coverage, gap, abs(len(wa.tokens) - len(wb.tokens))
+
+
+def _keeps_facts(a: str, b: str, common_words: frozenset[str]) -> bool:
+    return not lost_facts(a, b, common_words) or not lost_facts(b, a, common_words)
+
+
 def pair_evidence(a: str, b: str, similarity: float, common_words: frozenset[str] = frozenset()) -> PairEvidence:
     """Measure what two sentences share; ``similarity`` is their embedding cosine.
 
     ``common_words`` are words known not to be names (see :func:`lost_facts`).
     """
-    wa, wb = _words(a), _words(b)
-    shared = len(wa.content & wb.content)
-    coverage = min(shared / len(wa.content) if wa.content else 1.0, shared / len(wb.content) if wb.content else 1.0)
-    gap = max(_longest_gap(wa.tokens, frozenset(wb.tokens)), _longest_gap(wb.tokens, frozenset(wa.tokens)))
-    facts_kept = not lost_facts(a, b, common_words) or not lost_facts(b, a, common_words)
-    return PairEvidence(float(similarity), coverage, gap, abs(len(wa.tokens) - len(wb.tokens)), facts_kept)
+    return PairEvidence(float(similarity), *_word_overlap(a, b), _keeps_facts(a, b, common_words))
+
+
+def _score(similarity: float, coverage: float, longest_gap: int, length_gap: int, config: BriefConfig) -> float:
+    return (
+        similarity
+        + config.dedup_coverage_weight * coverage
+        - config.dedup_gap_weight * longest_gap
+        - config.dedup_length_weight * length_gap
+    )
 
 
 def match_score(evidence: PairEvidence, config: BriefConfig = BriefConfig()) -> float:
@@ -183,12 +205,7 @@ def match_score(evidence: PairEvidence, config: BriefConfig = BriefConfig()) -> 
     clause added (both read alike), so shared content words count for it and a
     long run of words only one sentence has counts against it.
     """
-    return (
-        evidence.similarity
-        + config.dedup_coverage_weight * evidence.coverage
-        - config.dedup_gap_weight * evidence.longest_gap
-        - config.dedup_length_weight * evidence.length_gap
-    )
+    return _score(evidence.similarity, evidence.coverage, evidence.longest_gap, evidence.length_gap, config)
 
 
 def sentences_match(
@@ -208,8 +225,9 @@ def sentences_match(
     """
     if a == b:
         return True
-    evidence = pair_evidence(a, b, similarity, common_words)
-    return evidence.facts_kept and match_score(evidence, config) >= config.dedup_threshold
+    # Comparing facts costs the most, so it waits until the words score high enough.
+    score = _score(float(similarity), *_word_overlap(a, b), config)
+    return score >= config.dedup_threshold and _keeps_facts(a, b, common_words)
 
 
 def covers(
@@ -238,6 +256,7 @@ class _Candidate:
     richness: tuple[int, int]
 
 
+@lru_cache(maxsize=65536)
 def _richness(sentence: str) -> tuple[int, int]:
     return (len(extract_facts(sentence).all), len(content_words(sentence)))
 
@@ -251,6 +270,7 @@ class _Groups:
         self.min_coverage = min_coverage
         self.members: list[list[int]] = [[i] for i in range(len(candidates))]
         self.group_of = list(range(len(candidates)))
+        self._carried: dict[tuple[str, str, bool], bool] = {}
 
     def _union(self, gi: int, gj: int) -> None:
         self.members[gi] = self.members[gi] + self.members[gj]
@@ -279,8 +299,12 @@ class _Groups:
             reverse=True,
         )
         wordings = {self.candidates[m].text for m in members}
+        tried: set[str] = set()
         for rep in ranked:
             rep_text = self.candidates[rep].text
+            if rep_text in tried:  # a copy of a wording already found wanting
+                continue
+            tried.add(rep_text)
             if all(self._carries(rep_text, text, check_words) for text in wordings):
                 return rep
         return None
@@ -288,9 +312,14 @@ class _Groups:
     def _carries(self, rep: str, member: str, check_words: bool) -> bool:
         if rep == member:
             return True
-        if check_words:
-            return covers(rep, member, self.min_coverage, self.common_words)
-        return not lost_facts(member, rep, self.common_words)
+        # A group is re-checked each time it grows, mostly on pairs seen before.
+        key = (rep, member, check_words)
+        if key not in self._carried:
+            if check_words:
+                self._carried[key] = covers(rep, member, self.min_coverage, self.common_words)
+            else:
+                self._carried[key] = not lost_facts(member, rep, self.common_words)
+        return self._carried[key]
 
     def try_merge(self, i: int, j: int, check_words: bool) -> bool:
         gi, gj = self.group_of[i], self.group_of[j]
@@ -352,19 +381,26 @@ def build_pool(
     articles: Sequence[Article],
     embedder: SentenceTransformer | None = None,
     config: BriefConfig = BriefConfig(),
+    sentences: Sequence[Sequence[str]] | None = None,
 ) -> list[PoolSentence]:
     """Merge the sentences of ``articles`` (one story) into a ranked pool.
 
     Each :class:`PoolSentence` keeps every ``(article id, sentence index)`` it
     stands for.  The pool is ordered for the generator: the most important
     sentences first (carried by more outlets, closer to the story's centre,
-    nearer the top of an article), ties in the original order.
+    nearer the top of an article), ties in the original order.  ``sentences``,
+    one list per article, are the articles' :func:`article_sentences` when the
+    caller has them already.
     """
+    split = sentences if sentences is not None else [article_sentences(a) for a in articles]
+    if len(split) != len(articles):
+        raise ValueError(f"{len(articles)} articles but {len(split)} sentence lists")
     # The same article twice (equal ids) would put each sentence in the pool twice.
-    articles = list({article.id: article for article in articles}.values())
+    unique = {article.id: (article, s) for article, s in zip(articles, split)}
+    articles = [article for article, _ in unique.values()]
     candidates: list[_Candidate] = []
-    for a, article in enumerate(articles):
-        for i, sentence in enumerate(article_sentences(article)):
+    for a, (_, article_split) in enumerate(unique.values()):
+        for i, sentence in enumerate(article_split):
             candidates.append(_Candidate(sentence, a, i, _richness(sentence)))
     if not candidates:
         return []
@@ -389,9 +425,10 @@ def build_pool(
     floor = config.dedup_threshold - config.dedup_coverage_weight
     scored = []
     for p, q in zip(*np.nonzero(np.triu(similarity >= floor, k=1))):
-        evidence = pair_evidence(wordings[p], wordings[q], float(similarity[p, q]), common_words)
-        score = match_score(evidence, config)
-        if evidence.facts_kept and score >= config.dedup_threshold:
+        a, b = wordings[p], wordings[q]
+        score = _score(float(similarity[p, q]), *_word_overlap(a, b), config)
+        # As in sentences_match, facts are compared only for pairs that score high enough.
+        if score >= config.dedup_threshold and _keeps_facts(a, b, common_words):
             scored.append((score, copies[p][0], copies[q][0]))
     scored.sort(key=lambda p: -p[0])
     for _, i, j in scored:

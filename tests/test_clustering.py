@@ -99,3 +99,16 @@ def test_ecbplus_dev_floor() -> None:
     precision, recall, f1 = bcubed(labels, [r["subtopic"] for r in rows])
     assert f1 >= 0.88, (precision, recall, f1)
     assert 30 <= len(set(labels)) <= 60
+
+
+def test_sentences_given_by_the_caller_are_the_ones_clustered() -> None:
+    from summarizer.clustering import article_sentences
+
+    articles = [Article(text=t) for t in (QUAKE_IRAN_A, QUAKE_CHILE_A, QUAKE_IRAN_B, ELECTION)]
+    split = [article_sentences(a) for a in articles]
+    assert cluster_articles(articles, sentences=split) == cluster_articles(articles)
+    # An article whose given sentences are another story's is clustered with that story.
+    swapped = cluster_articles(articles, sentences=[split[0], split[1], split[3], split[3]])
+    assert swapped[2] == swapped[3] != swapped[0]
+    with pytest.raises(ValueError, match="4 articles but 3 sentence lists"):
+        cluster_articles(articles, sentences=split[:3])

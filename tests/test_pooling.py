@@ -181,3 +181,16 @@ def test_seed_pool_is_clearly_smaller(seed_pool):
     total = sum(len(article_sentences(a)) for a in articles)
     assert len(pool) <= total - 10
     assert sum(1 for p in pool if len(p.article_ids) == 2) >= 10
+
+
+def test_sentences_given_by_the_caller_are_the_ones_pooled(embedder):
+    # The pipeline splits each article once and hands the sentences to every stage.
+    articles = [Article(WIRE, source="Wire"), Article(REWRITE, source="Local")]
+    split = [article_sentences(a) for a in articles]
+    pooled = build_pool(articles, embedder, sentences=split)
+    assert [(p.text, p.occurrences) for p in pooled] == [(p.text, p.occurrences) for p in build_pool(articles, embedder)]
+    # Only what the caller gave is pooled: the wire's last line dropped is gone.
+    shorter = build_pool(articles, embedder, sentences=[split[0][:-1], split[1]])
+    assert (articles[0].id, len(split[0]) - 1) not in {o for p in shorter for o in p.occurrences}
+    with pytest.raises(ValueError, match="2 articles but 1 sentence lists"):
+        build_pool(articles, embedder, sentences=split[:1])
