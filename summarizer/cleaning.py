@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _QUOTES = str.maketrans(
     {
@@ -205,6 +206,8 @@ def normalize_text(text: str) -> str:
     return text
 
 
+# Batches of articles repeat lines (wire copy, a site's furniture): each is judged once.
+@lru_cache(maxsize=65536)
 def boilerplate_kind(line: str) -> str | None:
     """Name the kind of boilerplate ``line`` is ("share", "byline", ...), else None.
 

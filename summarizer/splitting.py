@@ -71,19 +71,24 @@ def split_sentences(text: str) -> list[str]:
     """
     if not isinstance(text, str):
         raise TypeError(f"split_sentences expects str, got {type(text).__name__}")
-    tokenizer = _tokenizer()
     sentences: list[str] = []
     for line in text.split("\n"):
         line = " ".join(line.split())
-        if not line:
-            continue
-        pieces: list[str] = []
-        for piece in tokenizer.tokenize(line):
-            parts = [p.strip() for p in _CLOCK_BREAK.sub(r"\1\n", piece).split("\n") if p.strip()]
-            for part in parts:
-                if pieces and _joins_previous(pieces[-1], part):
-                    pieces[-1] = f"{pieces[-1]} {part}"
-                else:
-                    pieces.append(part)
-        sentences.extend(p for p in pieces if _HAS_WORD.search(p))
+        if line:
+            sentences.extend(_split_line(line))
     return sentences
+
+
+# Wire copy repeats whole paragraphs across outlets; each line splits on its own,
+# so a repeated one is split once.
+@lru_cache(maxsize=65536)
+def _split_line(line: str) -> tuple[str, ...]:
+    pieces: list[str] = []
+    for piece in _tokenizer().tokenize(line):
+        parts = [p.strip() for p in _CLOCK_BREAK.sub(r"\1\n", piece).split("\n") if p.strip()]
+        for part in parts:
+            if pieces and _joins_previous(pieces[-1], part):
+                pieces[-1] = f"{pieces[-1]} {part}"
+            else:
+                pieces.append(part)
+    return tuple(p for p in pieces if _HAS_WORD.search(p))
