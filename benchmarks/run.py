@@ -2,12 +2,15 @@
 
 Usage::
 
-    python -m benchmarks [--quick] [--model M] [--sections quality,faithfulness,...]
+    python -m benchmarks [--quick] [--model M] [--sections quality,faithfulness,...] [--update]
 
 Sections run in a fixed order (quality, faithfulness, clustering, dedup,
 cleaning, speed, distributed).  Faithfulness reads the briefs that the quality section
 already wrote, so nothing is generated twice.  A section that fails is
-reported with its error and the others still run.
+reported with its error and the others still run.  ``--update`` re-runs only
+the named sections and keeps the others from the report already written, each
+with the date of its own run: after a change that only moves speed, the
+quality section's hour of generation need not be repeated.
 """
 
 from __future__ import annotations
@@ -122,14 +125,22 @@ def render(header: dict[str, Any], results: list[dict[str, Any]]) -> str:
         f"load average at start {m.get('load_average')}, at end {header.get('load_average_end')}",
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
         f"- Total time: {header['seconds']:.0f} s",
+    ]
+    if header.get("updated_sections"):
+        lines.append(
+            f"- Updated run: only {', '.join(header['updated_sections'])} ran on this date; the other sections "
+            "are from the earlier run given beside each (machine and versions above are this run's)"
+        )
+    lines += [
         "",
         "Regenerate with `python -m benchmarks" + (" --quick" if header["mode"] == "quick" else "") + "`.",
         "",
     ]
-    lines.append("| section | status | seconds |")
-    lines.append("|---|---|---|")
+    lines.append("| section | status | seconds | run on |")
+    lines.append("|---|---|---|---|")
     for r in results:
-        lines.append(f"| {r['title']} | {'FAILED: ' + r['error'] if r['error'] else 'ok'} | {r['seconds']} |")
+        status = "FAILED: " + r["error"] if r["error"] else "ok"
+        lines.append(f"| {r['title']} | {status} | {r['seconds']} | {r.get('date', header['date'])} |")
     for r in results:
         lines += ["", f"## {r['title']}", ""]
         if r["error"]:
@@ -141,12 +152,41 @@ def render(header: dict[str, Any], results: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def previous_report(stem: Path) -> tuple[str, list[dict[str, Any]]]:
+    """The mode and sections of the report at ``stem`` (.json, and .md for reports whose .json kept no markdown)."""
+    try:
+        payload = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"--update needs an earlier report at {stem.with_suffix('.json')}: {exc}") from exc
+    markdown = stem.with_suffix(".md").read_text(encoding="utf-8") if stem.with_suffix(".md").exists() else ""
+    results = []
+    for entry in payload.get("results", []):
+        entry = dict(entry)
+        entry.setdefault("date", payload.get("date"))
+        if "markdown" not in entry:
+            entry["markdown"] = _section_markdown(markdown, entry["title"])
+        results.append(entry)
+    return payload.get("mode", "full"), results
+
+
+def _section_markdown(report: str, title: str) -> str:
+    """A section's body in a rendered report: from its heading to the next one."""
+    heading = f"\n## {title}\n"
+    if heading not in report:
+        return ""
+    body = report.split(heading, 1)[1].split("\n## ", 1)[0]
+    # The plots are added back by render from the entry's own list.
+    return "\n".join(line for line in body.strip().splitlines() if not line.startswith("![")).strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small subsets: a few minutes in all")
     parser.add_argument("--model", default=None, help="an extra generation model to score beside the defaults")
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated, from: " + ", ".join(SECTIONS))
     parser.add_argument("--output", default=str(RESULTS / "latest"), help="path stem of the .md and .json written")
+    parser.add_argument("--update", action="store_true",
+                        help="re-run only --sections and keep the other sections of the report at --output")
     args = parser.parse_args(argv)
     names = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = [s for s in names if s not in SECTIONS]
@@ -166,13 +206,24 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "versions": versions(),
     }
+    stem = Path(args.output)
+    kept = []
+    if args.update:
+        previous_mode, previous = previous_report(stem)
+        if previous_mode != header["mode"]:
+            parser.error(f"--update would mix a {header['mode']} run into the {previous_mode} report at {stem}")
+        kept = [r for r in previous if r["name"] not in names]
     results = run_sections(names, args.quick, args.model)
+    for r in results:
+        r["date"] = header["date"]
+    if kept:
+        header["updated_sections"] = names
+        results = sorted(kept + results, key=lambda r: SECTIONS.index(r["name"]) if r["name"] in SECTIONS else len(SECTIONS))
     header["seconds"] = time.perf_counter() - start
     header["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
-    stem = Path(args.output)
     stem.parent.mkdir(parents=True, exist_ok=True)
     stem.with_suffix(".md").write_text(render(header, results), encoding="utf-8")
-    payload = {**header, "results": [{k: v for k, v in r.items() if k != "markdown"} for r in results]}
+    payload = {**header, "results": results}
     stem.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     print(f"wrote {stem.with_suffix('.md')} and {stem.with_suffix('.json')} in {header['seconds']:.0f} s", file=sys.stderr)
     return 1 if any(r["error"] for r in results) else 0
