@@ -207,7 +207,7 @@ def normalize_text(text: str) -> str:
 
 
 # Batches of articles repeat lines (wire copy, a site's furniture): each is judged once.
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def boilerplate_kind(line: str) -> str | None:
     """Name the kind of boilerplate ``line`` is ("share", "byline", ...), else None.
 

@@ -80,8 +80,9 @@ def split_sentences(text: str) -> list[str]:
 
 
 # Wire copy repeats whole paragraphs across outlets; each line splits on its own,
-# so a repeated one is split once.
-@lru_cache(maxsize=65536)
+# so a repeated one is split once.  Lines are longer than sentences: the cache
+# stays small (a few MB) for a long-running server.
+@lru_cache(maxsize=16384)
 def _split_line(line: str) -> tuple[str, ...]:
     pieces: list[str] = []
     for piece in _tokenizer().tokenize(line):
