@@ -64,6 +64,17 @@ def article_sentences(article: Article) -> list[str]:
     return split_sentences(clean_text(article.text))
 
 
+def split_articles(
+    articles: Sequence[Article], sentences: Sequence[Sequence[str]] | None = None
+) -> Sequence[Sequence[str]]:
+    """Each article's :func:`article_sentences`: ``sentences`` when the caller has them, checked to match."""
+    if sentences is None:
+        return [article_sentences(a) for a in articles]
+    if len(sentences) != len(articles):
+        raise ValueError(f"{len(articles)} articles but {len(sentences)} sentence lists")
+    return sentences
+
+
 def article_vectors(
     sentences_per_article: Sequence[Sequence[str]],
     titles: Sequence[str | None],
@@ -220,9 +231,7 @@ def cluster_articles(
         return [0]
     n = len(articles)
     clock = _Clock(timings)
-    split = sentences if sentences is not None else [article_sentences(a) for a in articles]
-    if len(split) != len(articles):
-        raise ValueError(f"{len(articles)} articles but {len(split)} sentence lists")
+    split = split_articles(articles, sentences)
     sentences = [([a.title] if a.title else []) + list(s) for a, s in zip(articles, split)]
     clock.lap("split")
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from .clustering import article_sentences
+from .clustering import split_articles
 from .config import BriefConfig
 from .document import Article, PoolSentence
 from .embedding import embed, load_embedder
@@ -389,14 +389,12 @@ def build_pool(
     stands for.  The pool is ordered for the generator: the most important
     sentences first (carried by more outlets, closer to the story's centre,
     nearer the top of an article), ties in the original order.  ``sentences``,
-    one list per article, are the articles' :func:`article_sentences` when the
-    caller has them already.
+    one list per article, are the articles'
+    :func:`~summarizer.clustering.article_sentences` when the caller has them
+    already.
     """
-    split = sentences if sentences is not None else [article_sentences(a) for a in articles]
-    if len(split) != len(articles):
-        raise ValueError(f"{len(articles)} articles but {len(split)} sentence lists")
     # The same article twice (equal ids) would put each sentence in the pool twice.
-    unique = {article.id: (article, s) for article, s in zip(articles, split)}
+    unique = {article.id: (article, s) for article, s in zip(articles, split_articles(articles, sentences))}
     articles = [article for article, _ in unique.values()]
     candidates: list[_Candidate] = []
     for a, (_, article_split) in enumerate(unique.values()):
