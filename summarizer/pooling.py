@@ -225,9 +225,18 @@ def sentences_match(
     """
     if a == b:
         return True
-    # Comparing facts costs the most, so it waits until the words score high enough.
+    return _matched_score(a, b, similarity, config, common_words) is not None
+
+
+def _matched_score(
+    a: str, b: str, similarity: float, config: BriefConfig, common_words: frozenset[str]
+) -> float | None:
+    """The :func:`match_score` of two different sentences that match on their own, else ``None``."""
     score = _score(float(similarity), *_word_overlap(a, b), config)
-    return score >= config.dedup_threshold and _keeps_facts(a, b, common_words)
+    # Comparing facts costs the most, so it waits until the words score high enough.
+    if score >= config.dedup_threshold and _keeps_facts(a, b, common_words):
+        return score
+    return None
 
 
 def covers(
@@ -423,10 +432,8 @@ def build_pool(
     floor = config.dedup_threshold - config.dedup_coverage_weight
     scored = []
     for p, q in zip(*np.nonzero(np.triu(similarity >= floor, k=1))):
-        a, b = wordings[p], wordings[q]
-        score = _score(float(similarity[p, q]), *_word_overlap(a, b), config)
-        # As in sentences_match, facts are compared only for pairs that score high enough.
-        if score >= config.dedup_threshold and _keeps_facts(a, b, common_words):
+        score = _matched_score(wordings[p], wordings[q], similarity[p, q], config, common_words)
+        if score is not None:
             scored.append((score, copies[p][0], copies[q][0]))
     scored.sort(key=lambda p: -p[0])
     for _, i, j in scored:
