@@ -127,7 +127,14 @@ def attribute_sentences(
         verdict = judge(claim, claim_vectors[k], pool, pool_vectors, config)
         if verdict.supported:
             if verdict.support[0] in used and claim in {s.text for s in kept}:
-                continue  # the same sentence twice says nothing new
+                # The same sentence twice says nothing new; it is dropped, and said so.
+                dropped.append(
+                    BriefSentence(
+                        claim, _sources(pool, verdict.support), verdict.support, True,
+                        reason="dropped: repeats an earlier sentence of the brief",
+                    )
+                )
+                continue
             used.update(verdict.support)
             kept.append(BriefSentence(claim, _sources(pool, verdict.support), verdict.support, True))
             continue
