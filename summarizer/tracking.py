@@ -42,7 +42,7 @@ import numpy as np
 
 from .clustering import article_sentences, cluster_articles, fact_matrix, fact_tokens
 from .config import BriefConfig
-from .document import Article, Brief
+from .document import Article, Brief, Skipped
 
 logger = logging.getLogger(__name__)
 
@@ -348,13 +348,20 @@ _TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNO
 
 
 def url_key(url: str | None) -> str | None:
-    """A URL with what does not change the page removed: fragment, tracking parameters, trailing slash."""
+    """One key for the URLs of one page.
+
+    w3lib's ``canonicalize_url`` sorts the query, normalises percent-escapes and
+    drops the fragment; tracking parameters (``utm_*``, ``fbclid``, ...) and a
+    trailing slash are removed here too, since they do not change the page.
+    """
+    from w3lib.url import canonicalize_url
+
     if not url or not url.strip():
         return None
-    parts = urlsplit(url.strip())
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)])
+    parts = urlsplit(canonicalize_url(url.strip()))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
     path = parts.path.rstrip("/") or "/"
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
 
 
 def _sentence_key(sentence: str) -> str:
@@ -655,7 +662,12 @@ class StoryTracker:
         return StoryUpdate(story.id, brief, new_articles, new_sentences, story.brief is None)
 
     def _summarize_story(self, articles: list[Article]) -> Brief:
-        """One brief of all (the latest, within the limits) ``articles``, never split into stories."""
+        """One brief of ``articles``, never split into stories.
+
+        A story larger than the briefer's limits is briefed from its newest
+        articles; the older ones are listed in the brief's ``skipped`` with the
+        reason, so that no article leaves the story unaccounted for.
+        """
         config = self.briefer.config
         kept: list[Article] = []
         total = 0
@@ -664,8 +676,19 @@ class StoryTracker:
                 break
             kept.append(article)
             total += len(article.text)
-        kept.reverse()
-        return self._one_story_briefer().summarize(kept or articles[-1:])[0]
+        kept = kept[::-1] or articles[-1:]
+        left_out = len(articles) - len(kept)
+        brief = self._one_story_briefer().summarize(kept)[0]
+        # The briefer numbers its inputs from 0; in the story they come after the left-out ones.
+        brief.skipped = [replace(s, index=s.index + left_out) for s in brief.skipped]
+        if left_out:
+            reason = (
+                f"left out of the brief: the story has {len(articles)} articles and the brief takes the newest "
+                f"{len(kept)} within max_articles={config.max_articles} and max_total_chars={config.max_total_chars:,}"
+            )
+            brief.skipped[:0] = [Skipped(i, reason, article) for i, article in enumerate(articles[:left_out])]
+            brief.warnings.append(f"{left_out} older articles of the story are not in this brief (see skipped)")
+        return brief
 
     def _one_story_briefer(self) -> Any:
         # The tracker has decided what the story is; a briefer that clusters

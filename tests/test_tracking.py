@@ -132,6 +132,22 @@ def test_stories_and_restart(tmp_path, briefer):
     assert db.exists() and [p.name for p in tmp_path.iterdir()] == ["briefs.sqlite"]
 
 
+def test_a_story_over_the_limits_lists_the_articles_its_brief_leaves_out(tmp_path):
+    tracker = _tracker(tmp_path / "briefs.sqlite", NewsBriefer(model="extractive", max_articles=2))
+    update = tracker.add([QUAKE_A, QUAKE_B, QUAKE_C])
+    [story] = update.new_stories
+    brief = tracker.store.story(story).brief
+    briefed = [a["id"] for a in brief["articles"]]
+    skipped = [s["article"]["id"] for s in brief["skipped"]]
+    # Every article of the story is in the brief or in its skipped list, once.
+    assert sorted(briefed + skipped) == sorted(a.id for a in (QUAKE_A, QUAKE_B, QUAKE_C))
+    assert set(briefed) == {QUAKE_B.id, QUAKE_C.id}  # the newest two
+    [left_out] = brief["skipped"]
+    assert left_out["index"] == 0 and "max_articles=2" in left_out["reason"]
+    assert any("not in this brief" in w for w in brief["warnings"])
+    tracker.close()
+
+
 def test_only_changed_stories_are_refreshed(tmp_path, briefer, monkeypatch):
     tracker = _tracker(tmp_path / "b.sqlite", briefer)
     generator = briefer.generator
@@ -240,6 +256,10 @@ def test_parse_time_and_url_key():
     assert parse_time("Thu, 03 Sep 2026 14:00:00 +0200") == SEPT_3
     assert parse_time("last Tuesday") is None and parse_time(None) is None
     assert url_key("HTTPS://Example.org/a/?utm_source=x&id=3#frag") == "https://example.org/a?id=3"
+    # The same page however its query is ordered or escaped.
+    assert url_key("https://example.org/caf%c3%a9?b=2&a=1") == url_key("https://example.org/caf\u00e9/?a=1&b=2&fbclid=z")
+    assert url_key("https://example.org/a?id=3") != url_key("https://example.org/a?id=4")
+    assert url_key("  ") is None and url_key(None) is None
 
 
 def test_store_is_one_file_and_survives_rollback(tmp_path):
