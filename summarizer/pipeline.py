@@ -13,7 +13,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,9 +22,10 @@ from .attribution import attribute_sentences
 from .cleaning import clean_lines
 from .clustering import cluster_articles
 from .config import BriefConfig
-from .document import Article, Brief, Skipped
+from .document import Article, Brief, BriefSentence, Skipped
 from .embedding import embed, load_embedder
 from .generation import EXTRACTIVE, Generator, load_generator
+from .language import looks_non_english
 from .pooling import build_pool
 from .splitting import split_sentences
 
@@ -76,15 +77,6 @@ def _as_article(item: Any, index: int) -> Article:
     )
 
 
-def _looks_non_english(sentences: list[str]) -> bool:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    words = re.findall(r"[^\W\d_]+", " ".join(sentences).lower())
-    if len(words) < 20:
-        return False
-    return sum(w in ENGLISH_STOP_WORDS for w in words) / len(words) < 0.15
-
-
 def _prepare(article: Article, index: int, config: BriefConfig) -> _Prepared | Skipped:
     text = article.text
     if not text.strip():
@@ -108,8 +100,9 @@ def _prepare(article: Article, index: int, config: BriefConfig) -> _Prepared | S
             f"no news sentences left after cleaning ({len(cleaned.removed)} boilerplate lines removed)",
             article,
         )
-    prepared = _Prepared(article, index, sentences, cleaned.removed)
-    if _looks_non_english(sentences):
+    # Warnings that reading the article raised (a page read by a fallback) travel to its brief.
+    prepared = _Prepared(article, index, sentences, cleaned.removed, [f"{article.label}: {w}" for w in getattr(article, "warnings", ())])
+    if looks_non_english(" ".join(sentences)):
         prepared.warnings.append(
             f"{article.label} does not look like English; the models are English-only, so expect a weak brief"
         )
@@ -279,6 +272,9 @@ class NewsBriefer:
         step: float,
     ) -> Brief:
         config = self.config
+        # A story's articles in a canonical order (their content ids), so that its
+        # pool, and hence its brief, does not depend on the order of the input.
+        story = sorted(story, key=lambda p: p.article.id)
         articles = [p.article for p in story]
         timings = dict(shared_timings)
 
@@ -309,6 +305,7 @@ class NewsBriefer:
         kept, dropped = attribute_sentences(
             [d.text for d in drafts], pool, embedder, config, pool_vectors, [d.inputs for d in drafts]
         )
+        guard = guard_counts(len(drafts), kept, dropped)
         if not kept:  # the model wrote nothing the sources support
             warnings.append(f"{model_name} wrote no supported sentence; this brief is extractive")
             drafts = load_generator(EXTRACTIVE).draft(pool, config)
@@ -329,7 +326,10 @@ class NewsBriefer:
             "pool_sentences": len(pool),
             "multi_source_sentences": sum(len(p.article_ids) > 1 for p in pool),
             "boilerplate_lines_removed": sum(len(p.removed) for p in story),
-            "unsupported_caught": sum(s.generated is not None for s in kept) + len(dropped),
+            # What the guard did to the generator's own sentences (before any
+            # extractive fallback): a replacement is pool text, supported by
+            # construction, so it is not counted as a supported sentence.
+            **guard,
             "words": sum(len(s.text.split()) for s in kept),
             "seconds": {k: round(v, 3) for k, v in timings.items()},
         }
@@ -344,6 +344,26 @@ class NewsBriefer:
             warnings=warnings,
             stats=stats,
         )
+
+
+def guard_counts(drafted: int, kept: Sequence[BriefSentence], dropped: Sequence[BriefSentence]) -> dict[str, int]:
+    """What the guard did to ``drafted`` sentences of the generator.
+
+    ``drafted_supported`` counts the generator's sentences that stood as written;
+    ``unsupported_caught`` those it replaced with pool text or dropped.
+    """
+    replaced = sum(s.generated is not None for s in kept)
+    unsupported_dropped = sum(not s.supported for s in dropped)
+    repeats = sum(s.supported for s in dropped)
+    return {
+        "drafted": drafted,
+        "drafted_supported": sum(s.supported and s.generated is None for s in kept) + repeats,
+        "replaced": replaced,
+        "dropped": unsupported_dropped,
+        "repeats_dropped": repeats,
+        "kept_unsupported": sum(not s.supported for s in kept),  # guard="keep"
+        "unsupported_caught": replaced + unsupported_dropped,
+    }
 
 
 _default_briefers: dict[tuple, NewsBriefer] = {}
