@@ -46,7 +46,12 @@ def test_cli_json_from_stdin():
     assert result.returncode == 0, result.stderr
     briefs = json.loads(result.stdout)
     assert len(briefs) == 3
-    assert all(s["supported"] for b in briefs for s in b["sentences"])
+    for brief in briefs:  # extractive: every sentence is a pool sentence, cited to the articles that carried it
+        pool = {p["text"]: p for p in brief["pool"]}
+        ids = {a["id"] for a in brief["articles"]}
+        for sentence in brief["sentences"]:
+            assert sentence["text"] in pool and sentence["sources"] and set(sentence["sources"]) <= ids
+            assert sentence["sources"] == list(dict.fromkeys(o[0] for o in pool[sentence["text"]]["occurrences"]))
 
 
 @pytest.mark.parametrize(
