@@ -120,7 +120,7 @@ def test_user_markup_is_escaped_never_rendered():
     for raw in ("<script", "<img", "<svg", "<b>Bold", "<i>", "<u>", "<model>", "<X>", "<no>"):
         assert raw not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in page
+    assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in page  # Jinja2 writes " as &#34;
     assert "&lt;b&gt;Bold&lt;/b&gt; claim &amp; more." in page
     for tag, attrs in tags_of(page):
         assert tag in ALLOWED_TAGS, tag
@@ -327,6 +327,45 @@ def test_api_endpoint_with_gradio_client(server):
 
     with pytest.raises(AppError, match="Nothing to summarise"):
         client.predict("", "extractive", 80, api_name="/brief")
+
+
+# A loopback link: the server's address guard refuses it, so it fails without any network.
+REFUSED_LINK = "http://127.0.0.1:9/harbour-bridge.html"
+
+
+def _bank_article_and_refused_link() -> str:
+    return example_text().split("\n---\n")[-1] + f"\n---\n{REFUSED_LINK}\n"
+
+
+def test_api_reports_a_link_it_could_not_fetch(server):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    result = client.predict(_bank_article_and_refused_link(), "extractive", 80, api_name="/brief")
+    assert [b["articles"][0]["source"] for b in result] == ["Business Ledger"]
+    [brief] = result
+    assert len(brief["skipped"]) == 1, "the failed link is missing from the answer"
+    skipped = brief["skipped"][0]
+    assert skipped["index"] == 1 and skipped["article"] is None
+    assert skipped["reason"].startswith(f"the link could not be read: refusing to fetch {REFUSED_LINK}")
+    assert "loopback" in skipped["reason"]
+    assert f"input 2 was not used: {skipped['reason']}" in brief["warnings"]
+    # With no usable article the call fails, and its message still names the link.
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=re.escape(f"A link was not used: refusing to fetch {REFUSED_LINK}")):
+        client.predict("\x00\x01\x02\x03 \ufffd\ufffd\n---\n" + REFUSED_LINK, "extractive", 80, api_name="/brief")
+
+
+def test_page_lists_a_failed_link_once():
+    inputs = webapp.read_inputs(_bank_article_and_refused_link(), None)
+    assert len(inputs.articles) == 1 and inputs.count == 2
+    briefs = NewsBriefer(model="extractive").summarize(inputs.articles)
+    page = webapp.render_results(webapp.add_failed_links(briefs, inputs, warn=False), inputs.count, inputs.file_notes)
+    assert _stat_values(page)["inputs"] == "2"
+    assert page.count(REFUSED_LINK) == 1
+    assert f"Input 2 was not used: the link could not be read: refusing to fetch {REFUSED_LINK}" in page
+    assert "nb-warnings" not in page
 
 
 def test_page_in_headless_chromium(server, tmp_path):
