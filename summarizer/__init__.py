@@ -11,7 +11,7 @@ from .config import BriefConfig
 from .document import Article, Brief, BriefSentence, PoolSentence, Skipped
 from .embedding import EmbedderError
 from .generation import ModelLoadError
-from .ingest import FetchError, articles_from_feed
+from .ingest import FetchError, article_from_html, article_from_url, articles_from_feed
 from .pipeline import InputError, InputLimitError, NewsBriefer, summarize
 from .pooling import build_pool
 from .splitting import split_sentences
@@ -31,6 +31,8 @@ __all__ = [
     "NewsBriefer",
     "PoolSentence",
     "Skipped",
+    "article_from_html",
+    "article_from_url",
     "articles_from_feed",
     "attribute_sentences",
     "build_pool",

@@ -20,7 +20,7 @@ from . import __version__
 from .document import Article
 from .embedding import EmbedderError
 from .generation import ModelLoadError
-from .ingest import FetchError, articles_from_feed
+from .ingest import FetchError, article_from_url, articles_from_feed
 from .inputs import parse_articles, read_articles_file
 from .pipeline import InputError, NewsBriefer
 
@@ -82,7 +82,7 @@ def fetch_inputs(urls: list[str], feeds: list[str], allow_private: bool) -> list
     articles: list[Article] = []
     for url in urls:
         try:
-            articles.append(Article.from_url(url, allow_private=allow_private))
+            articles.append(article_from_url(url, allow_private=allow_private))
         except FetchError as exc:
             print(f"newsbrief: warning: {exc}", file=sys.stderr)
     for feed in feeds:

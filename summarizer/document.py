@@ -13,6 +13,9 @@ class Article:
 
     ``id`` is derived from the content, so the same article gets the same id in
     every run and process, and an article pasted twice is recognised.
+    ``warnings`` say what the reader should know about how the text was
+    obtained (say, a page whose main text could not be found); they are not
+    content and do not change the id.
     """
 
     text: str
@@ -20,6 +23,7 @@ class Article:
     source: str | None = None
     url: str | None = None
     published: str | None = None
+    warnings: list[str] = field(default_factory=list)
     id: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -29,6 +33,9 @@ class Article:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 setattr(self, name, str(value))
+        if isinstance(self.warnings, str):  # iterated, one warning would become one per character
+            raise TypeError("Article warnings must be a list of str, not a str")
+        self.warnings = [str(warning) for warning in self.warnings]
         digest = hashlib.sha1()
         for part in (self.source, self.url, self.title, self.text):
             digest.update((part or "").encode("utf-8", "surrogatepass"))
@@ -42,32 +49,6 @@ class Article:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-    @classmethod
-    def from_html(cls, html: str | bytes, url: str | None = None) -> Article:
-        """The article of an HTML page: main text, title, outlet, date and URL.
-
-        See :func:`summarizer.ingest.article_from_html`.
-        """
-        from .ingest import article_from_html
-
-        return article_from_html(html, url)
-
-    @classmethod
-    def from_url(
-        cls, url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, allow_private: bool = False
-    ) -> Article:
-        """Fetch an http(s) page and read it as an article.
-
-        Raises :class:`summarizer.ingest.FetchError` for another scheme, a
-        private, loopback or otherwise non-public address (unless
-        ``allow_private``), a timeout, a page over ``max_bytes``, or a
-        response that is not an article page.  See
-        :func:`summarizer.ingest.article_from_url`.
-        """
-        from .ingest import article_from_url
-
-        return article_from_url(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
 
 
 @dataclass

@@ -13,20 +13,36 @@ usually a teaser, a caption or a footer), unless readability found far more
 text, which means trafilatura missed part of the article, or the two disagree
 so much that the filter cannot be trusted.  On malformed markup precision mode
 often keeps a few words or nothing: trafilatura's default mode takes over, then
-readability alone, then a plain lxml dump of the visible text, so a page never
-loses its article.  The options and thresholds were measured on the
-article-extraction benchmark (``benchmarks/cleaning.py``).
+readability alone, then trafilatura's recall mode, then the visible text of
+``<body>``, so a page with readable text never comes out empty.
+
+libxml2, which parses the page for both extractors, stops building the tree 256
+elements deep and drops everything below; old pages full of unclosed ``<div>``,
+``<font>`` or ``<td>`` tags get that deep, and their article went with it.  When
+the extractors find nothing on such a page, the fallbacks read it parsed
+without the limit.
+
+The options and thresholds were measured on the article-extraction benchmark
+(``benchmarks/cleaning.py``).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
-from html import unescape
 from collections.abc import Iterator
 from functools import lru_cache
+from html import unescape
+from typing import TYPE_CHECKING, Any, Union
 
 from .cleaning import clean_text
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+#: A page as the extractors take it: its markup, or its parsed tree.
+Source = Union[str, "HtmlElement"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +63,15 @@ KEEP_MIN = 0.5
 #: lost the article (it does on malformed markup).
 SHORT = 0.6
 
-#: Tags whose text is never article text, for the last-resort extraction.
-_NOT_TEXT = ("script", "style", "noscript", "template", "svg", "nav", "footer", "form", "button", "select", "iframe")
+#: Elements whose text a reader of the page never sees (``<noscript>`` only
+#: shows without JavaScript, an ``<iframe>``'s text only without frames, a
+#: ``<title>`` in the body of a broken page not at all); ``<select>`` options
+#: are lists of countries and dates, not text.
+_INVISIBLE = ("title", "script", "style", "noscript", "template", "svg", "iframe", "object", "select", "datalist")
+#: What holds no text at all; an unclosed ``<noscript>`` or ``<iframe>`` on a
+#: broken page can swallow the rest of it, so only these go when the visible
+#: text comes out empty.
+_NEVER_TEXT = ("script", "style", "template")
 #: Tags that end a line of text, so paragraphs stay on lines of their own.
 _BLOCK = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
@@ -65,12 +88,43 @@ def _decode(html: str | bytes) -> str:
     return decode_file(html)
 
 
-def _trafilatura(html: str, url: str | None, precise: bool) -> str:
+def _parse(page: str, huge: bool) -> tuple[HtmlElement, Any]:
+    """The page's lxml tree, with trafilatura's parser options; ``huge`` lifts libxml2's limits."""
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(
+        collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=huge
+    )
+    return lxml.html.document_fromstring(page.encode("utf-8", "surrogatepass"), parser=parser), parser
+
+
+def deep_tree(page: str) -> HtmlElement | None:
+    """The page parsed without libxml2's limits, when they would cut it; else ``None``.
+
+    Past 256 nested elements libxml2 drops the rest of the page (its
+    "Excessive depth in document" error), and extractors given the markup
+    never see the article.
+    """
+    try:
+        _, parser = _parse(page, huge=False)
+        if not any(e.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in e.message for e in parser.error_log):
+            return None
+        tree, _ = _parse(page, huge=True)
+    except Exception:  # unparseable: the extractors and the last resort cope with the markup
+        return None
+    logger.info("the page nests deeper than libxml2's default limit: extracting from the full tree")
+    return tree
+
+
+def _trafilatura(source: Source, url: str | None, precise: bool = False, recall: bool = False) -> str:
     import trafilatura
 
     try:
+        # trafilatura edits the tree it is given: each call gets its own copy.
         text = trafilatura.extract(
-            html, url=url, favor_precision=precise, include_comments=False, include_tables=True, with_metadata=False
+            source if isinstance(source, str) else copy.deepcopy(source),
+            url=url, favor_precision=precise, favor_recall=recall,
+            include_comments=False, include_tables=True, with_metadata=False,
         )
     except Exception:  # malformed pages make lxml and trafilatura raise many kinds of errors
         logger.warning("trafilatura failed on %s", url or "a page", exc_info=True)
@@ -118,23 +172,42 @@ def readability_text(html: str, url: str | None = None) -> str:
         return ""
     # Raw-text containers (<noframes>, <xmp>) come back as escaped markup.
     if "&lt;" in text and "&gt;" in text:
-        text = _plain_text(unescape(text))
+        text = body_text(unescape(text))
     return text
 
 
-def _plain_text(html: str) -> str:
-    """Last resort: every visible text line of the page."""
-    import lxml.html
-
-    try:
-        root = lxml.html.fromstring(html)
-        for element in root.iter(*_NOT_TEXT):
+def _visible_text(root: HtmlElement, drop: tuple[str, ...], drop_hidden: bool) -> str:
+    """Text of the ``<body>`` of ``root`` (a copy) without the ``drop`` elements and, if asked, hidden ones."""
+    root = copy.deepcopy(root)  # drop_tree and _block_text edit the tree
+    body = root.find("body")
+    if body is None:  # document_fromstring always makes one; a tree from elsewhere may lack it
+        body = root
+    hidden = body.xpath(".//*[@hidden]") if drop_hidden else []
+    for element in [*body.iter(*drop), *hidden]:
+        if element.getparent() is not None:
             element.drop_tree()
-        return _block_text(root)
+    return _block_text(body)
+
+
+def body_text(html: Source) -> str:
+    """The visible text of the page's ``<body>``, one line per block element ("" if none).
+
+    Leaves out what a reader never sees (``<head>``, scripts, styles,
+    ``<noscript>``, templates, hidden elements).  The last resort for pages on
+    which the extractors find nothing: it keeps menus, footers and other page
+    chrome (on broken markup a ``<nav>`` or ``<footer>`` often holds the whole
+    page, so dropping them could lose the article).
+    """
+    try:
+        root = _parse(html, huge=True)[0] if isinstance(html, str) else html
     except Exception:  # not even lxml can parse it: strip the tags by hand
-        text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
-        text = re.sub(r"(?s)<[^>]*>", "\n", text)
+        text = re.sub(r"(?is)<(head|script|style|noscript|template)\b.*?</\1\s*>", " ", html)
+        text = re.sub(r"(?s)<[^>]*>", "\n", unescape(text))
         return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
+    text = _visible_text(root, _INVISIBLE, drop_hidden=True)
+    if not _HAS_WORD.search(text):
+        text = _visible_text(root, _NEVER_TEXT, drop_hidden=False)
+    return text
 
 
 def _grams(text: str) -> set[tuple[str, ...]]:
@@ -189,9 +262,16 @@ def _trafilatura_text(precise: str, default: str, recall: str) -> str:
 
 
 def _candidates(page: str, url: str | None) -> Iterator[tuple[str, str]]:
-    """Texts of the page, best first, each with the name of the path that made it."""
+    """Texts of the page, best first, each with the name of the path that made it.
+
+    A generator, so that a fallback is only computed when every path before it
+    came out empty.  The fallbacks read the page without libxml2's depth limit
+    when that limit cuts it; the main paths do not, because the full tree of a
+    page of unclosed tags also nests the comments and footers into the article
+    (and readability takes tens of seconds on such a tree).
+    """
     precise = _trafilatura(page, url, precise=True)
-    default = _trafilatura(page, url, precise=False)
+    default = _trafilatura(page, url)
     recall = readability_text(page, url)
     main = _trafilatura_text(precise, default, recall)
     if main.strip() and recall.strip():
@@ -199,17 +279,26 @@ def _candidates(page: str, url: str | None) -> Iterator[tuple[str, str]]:
     yield "trafilatura", main
     yield "trafilatura default", default
     yield "readability", recall
-    yield "plain", _plain_text(page)
+    tree = deep_tree(page)
+    if tree is not None:
+        yield "trafilatura full tree", _trafilatura(tree, url)
+    source: Source = page if tree is None else tree
+    yield "trafilatura recall", _trafilatura(source, url, recall=True)
+    yield "body", body_text(source)
 
 
 def extract_text(html: str | bytes, url: str | None = None) -> tuple[str, str]:
     """Extract and clean the article text of a page; name the path that produced it.
 
     The path is ``"combined"`` (trafilatura filtered by readability),
-    ``"trafilatura"``, ``"trafilatura default"``, ``"readability"``, ``"plain"``
-    (every visible text line, the last resort for pages the extractors give up
-    on) or ``"empty"`` when the page has no text at all.  A path whose text is
-    empty once cleaned hands over to the next.
+    ``"trafilatura"``, ``"trafilatura default"``, ``"readability"``,
+    ``"trafilatura full tree"`` (its default mode on the page parsed without
+    libxml2's depth limit, for a page nested deeper than that),
+    ``"trafilatura recall"`` (its mode that keeps more when unsure),
+    ``"body"`` (:func:`body_text`, every visible text line of ``<body>``, the
+    last resort for pages the extractors give up on) or ``"empty"`` when the
+    page has no readable text at all.  A path whose text is empty once cleaned
+    hands over to the next.
     """
     page = _decode(html)
     if page.strip():

@@ -268,33 +268,58 @@ def _metadata(page: str, url: str | None) -> dict[str, str | None]:
     }
 
 
-def article_from_html(html: str | bytes, url: str | None = None, charset: str | None = None) -> Article:
+#: What the article says when its text did not come from a main-text extractor,
+#: by the extraction path (see :func:`summarizer.html.extract_text`).
+FALLBACK_WARNINGS = {
+    "body": "the page's main text could not be found; using the visible text of <body> "
+            "(may include menus and footers)",
+}
+
+
+def article_from_html(html: str | bytes, url: str | None = None, *, charset: str | None = None) -> Article:
     """An :class:`Article` from an HTML page: its main text and metadata.
 
-    The text comes from :func:`summarizer.html.html_to_text` (empty when the
-    page has none); title, outlet (``source``, the site name or else the host
-    name), date (``published``) from trafilatura's metadata; ``url`` is the one
-    given, else the page's canonical URL.
+    The text comes from :func:`summarizer.html.extract_text`, which falls back
+    step by step down to the visible text of ``<body>``, so a page with
+    readable text never gives an empty article; when that last resort was
+    needed the article's ``warnings`` say so.  A page with no readable text at
+    all gives an article with empty text (which :func:`article_from_url`
+    refuses and the pipeline skips as empty).
+
+    Title, outlet (``source``, the site name or else the host name) and date
+    (``published``) come from trafilatura's metadata; ``url`` is the one given,
+    else the page's canonical URL.  ``charset`` decodes ``html`` bytes (the
+    HTTP header's); without it the encoding is detected.
     """
-    from .html import html_to_text
+    from .html import extract_text
 
     if not isinstance(html, (str, bytes)):
         raise TypeError(f"html must be str or bytes, got {type(html).__name__}")
     page = _page_text(html, charset)
-    return Article(html_to_text(page, url), **_metadata(page, url))
+    text, path = extract_text(page, url)
+    warnings = [FALLBACK_WARNINGS[path]] if path in FALLBACK_WARNINGS else []
+    # Debug only: the warning travels with the article, and a user's links stay out of the logs.
+    if warnings:
+        logger.debug("%s: %s", url or "a page", warnings[0])
+    elif path == "empty":
+        logger.debug("%s has no readable text", url or "a page")
+    return Article(text, warnings=warnings, **_metadata(page, url))
 
 
 def article_from_url(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, allow_private: bool = False) -> Article:
-    """Fetch ``url`` (see :func:`fetch_page`) and read it as an article.
+    """Fetch an http(s) page and read it as an article (see :func:`article_from_html`).
 
-    Raises :class:`FetchError` also when the response is not an HTML page or
-    holds no article text.
+    The fetch goes through the address guard (see :func:`fetch_page`).  Raises
+    :class:`FetchError` for another scheme, a private, loopback or otherwise
+    non-public address (unless ``allow_private``), a network error, a timeout,
+    an HTTP error status, a page over ``max_bytes``, a response that is not an
+    HTML page, or a page with no readable text.
     """
     page = fetch_page(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
     sniffed = page.body.lstrip()[:1] == b"<" and page.content_type in {"text/plain", "application/octet-stream"}
     if page.content_type not in HTML_TYPES and not sniffed:
         raise FetchError(f"{page.url} is not an article page (content type {page.content_type})")
-    article = article_from_html(page.body, page.url, page.charset)
+    article = article_from_html(page.body, page.url, charset=page.charset)
     if not article.text.strip():
         raise FetchError(f"no article text found at {page.url}")
     logger.debug("fetched %s: %d characters of text", page.url, len(article.text))
@@ -364,7 +389,7 @@ def _feed_item(entry: Any, feed_title: str | None, fetch_pages: bool, allow_priv
             # The feed's date carries the time of day; the page's often only the day.
             return Article(
                 page.text, title=page.title or title, source=page.source or source,
-                url=page.url, published=published or page.published,
+                url=page.url, published=published or page.published, warnings=page.warnings,
             ), None
         except FetchError as exc:
             problem = str(exc)
@@ -388,7 +413,7 @@ def articles_from_feed(
 
     ``url_or_xml`` is the feed's http(s) URL (fetched through the address guard)
     or its XML.  With ``fetch`` each item's page is fetched as by
-    :meth:`Article.from_url`; when that fails the item's feed text stands in
+    :func:`article_from_url`; when that fails the item's feed text stands in
     (logged, and listed in the result's ``fallbacks``).  Items with no text at
     all are logged and listed in ``failures``.  At most ``limit`` items are read.
     Raises :class:`FetchError` when the feed cannot be read or no item can.

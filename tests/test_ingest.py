@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import Article, FetchError, articles_from_feed, ingest
+from summarizer import Article, FetchError, article_from_html, article_from_url, articles_from_feed, ingest
 from summarizer.ingest import articles_from_pasted_urls, check_url, is_url_list
 
 AEB = Path(__file__).resolve().parents[2] / "shared" / "data" / "aeb"
@@ -45,9 +45,31 @@ FLOOD = [
     "sandbag walls along the embankment.",
     "Forecasters said more rain was expected through Thursday across the Kessel valley.",
 ]
+#: A 2008-style ASP.NET page: the whole body in one <form>, the story as <font>
+#: text broken by <br> in a <div> its template calls a comment.  Neither
+#: trafilatura (in any mode) nor readability finds any text in it.
+OLD_PAGE = (
+    "<html><head><title>Earthquake shakes Port Alden - Harbour Herald</title>"
+    "<script type='text/javascript'>var s_account = 'harbourherald';</script></head>"
+    "<body><form name='aspnetForm' method='post' action='story.aspx?id=1187' id='aspnetForm'>"
+    "<input type='hidden' name='__VIEWSTATE' id='__VIEWSTATE' value='/wEPDwUKMTY1NDU2MTA1Mg9kFgJmD2QWAgIDD2Q=' />"
+    "<script type='text/javascript'>document.write('<img src=\"/count.gif\">');</script>"
+    "<div class='comment'><font face='Verdana' size='2'>" + "<br><br>".join(QUAKE) + "</font></div>"
+    "</form></body></html>"
+)
+#: A 2008-style page whose template never closes its <div> and <font> tags, so
+#: the story sits 300 elements deep: past libxml2's default limit of 256, below
+#: which the parser drops everything (and every extractor saw an empty page).
+DEEP_PAGE = (
+    "<html><head><title>Floods force Kessel evacuation - Valley Times</title></head><body>"
+    + "<div class='row'><font size='2'>" * 150
+    + "".join(f"<p>{p}</p>" for p in FLOOD)
+    + "</body></html>"
+)
 PAGES = {
     "/quake.html": _page("Earthquake shakes Port Alden", "Harbour Herald", QUAKE),
     "/flood.html": _page("Floods force Kessel evacuation", "Valley Times", FLOOD, "2026-03-17"),
+    "/old.html": OLD_PAGE.encode(),
 }
 
 
@@ -164,11 +186,11 @@ def server():
     httpd.server_close()
 
 
-# --- from_html / from_url ----------------------------------------------------------
+# --- article_from_html / article_from_url ------------------------------------------------
 
 
-def test_from_html_reads_text_and_metadata():
-    article = Article.from_html(PAGES["/quake.html"], url="https://www.harbourherald.example/quake")
+def test_article_from_html_reads_text_and_metadata():
+    article = article_from_html(PAGES["/quake.html"], url="https://www.harbourherald.example/quake")
     assert article.title == "Earthquake shakes Port Alden"
     assert article.source == "Harbour Herald"
     assert article.published == "2026-03-14"
@@ -177,22 +199,88 @@ def test_from_html_reads_text_and_metadata():
     assert "All rights reserved" not in article.text and "Home" not in article.text
 
 
-def test_from_html_outlet_falls_back_to_host():
-    article = Article.from_html("<html><head><title>T</title></head><body><p>" + QUAKE[0] + "</p></body></html>",
+def test_article_from_html_outlet_falls_back_to_host():
+    article = article_from_html("<html><head><title>T</title></head><body><p>" + QUAKE[0] + "</p></body></html>",
                                 url="https://www.example.org/a")
     assert article.source == "example.org"
 
 
-def test_from_url_reads_article(server):
-    article = Article.from_url(f"{server}/quake.html", allow_private=True)
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def test_page_the_extractors_give_up_on_gives_its_body_text_with_a_warning():
+    article = article_from_html(OLD_PAGE, url="https://www.harbourherald.example/story.aspx?id=1187")
+    assert _lines(article.text) == QUAKE
+    assert article.warnings == [ingest.FALLBACK_WARNINGS["body"]]
+    assert "visible text of <body>" in article.warnings[0]
+    assert article.title == "Earthquake shakes Port Alden"  # the metadata still come from the page
+    # The fallback is said in the article's data too.
+    assert article.to_dict()["warnings"] == article.warnings
+
+
+def test_saved_page_is_read_like_a_fetched_one_and_its_warning_reaches_the_brief(tmp_path):
+    from summarizer import NewsBriefer
+    from summarizer.inputs import read_articles_file
+
+    path = tmp_path / "story.html"
+    path.write_text(OLD_PAGE, encoding="utf-8")
+    [article] = read_articles_file(path)
+    assert _lines(article.text) == QUAKE and article.title == "Earthquake shakes Port Alden"
+    assert article.warnings == [ingest.FALLBACK_WARNINGS["body"]]
+    [brief] = NewsBriefer(model="extractive").summarize([article])
+    assert any("visible text of <body>" in w for w in brief.warnings)
+
+
+def test_page_nested_past_the_parser_depth_limit_keeps_its_article():
+    article = article_from_html(DEEP_PAGE)
+    assert _lines(article.text) == FLOOD
+    assert article.warnings == []  # an extractor found the text, in the tree parsed without the limit
+
+
+def test_normal_page_has_no_warning():
+    article = article_from_html(PAGES["/quake.html"])
+    assert "Mayor Ilse Varga" in article.text
+    assert article.warnings == [] and article.to_dict()["warnings"] == []
+
+
+def test_page_without_readable_text_gives_empty_text():
+    # The <head> is not text: the title goes to the title, the text stays empty.
+    page = "<html><head><title>Budget vote tonight</title></head><body><script>var s = 1;</script><div> </div></body></html>"
+    article = article_from_html(page)
+    assert article.text == "" and article.title == "Budget vote tonight" and article.warnings == []
+
+
+def test_article_warnings_are_not_content():
+    plain = Article(QUAKE[0], source="Harbour Herald")
+    warned = Article(QUAKE[0], source="Harbour Herald", warnings=["the page's main text could not be found"])
+    assert warned.id == plain.id
+    with pytest.raises(TypeError, match="list of str"):
+        Article(QUAKE[0], warnings="one warning")
+
+
+def test_article_from_url_reads_article(server):
+    article = article_from_url(f"{server}/quake.html", allow_private=True)
     assert article.title == "Earthquake shakes Port Alden" and article.source == "Harbour Herald"
     assert article.url == f"{server}/quake.html"
     assert "Port Alden" in article.text
 
 
-def test_from_url_follows_redirects_and_gzip(server):
-    assert Article.from_url(f"{server}/redirect", allow_private=True).url == f"{server}/quake.html"
-    assert "Port Alden" in Article.from_url(f"{server}/quake.gz", allow_private=True).text
+def test_fetched_and_feed_articles_carry_the_fallback_warning(server):
+    assert article_from_url(f"{server}/old.html", allow_private=True).warnings == [ingest.FALLBACK_WARNINGS["body"]]
+    xml = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Local Wire</title>'
+        f"<item><title>Quake</title><link>{server}/old.html</link></item>"
+        f"<item><title>Flood</title><link>{server}/flood.html</link></item></channel></rss>"
+    )
+    old, flood = articles_from_feed(xml, allow_private=True)
+    assert old.warnings == [ingest.FALLBACK_WARNINGS["body"]] and _lines(old.text) == QUAKE
+    assert flood.warnings == []
+
+
+def test_article_from_url_follows_redirects_and_gzip(server):
+    assert article_from_url(f"{server}/redirect", allow_private=True).url == f"{server}/quake.html"
+    assert "Port Alden" in article_from_url(f"{server}/quake.gz", allow_private=True).text
 
 
 @pytest.mark.parametrize(
@@ -207,19 +295,19 @@ def test_from_url_follows_redirects_and_gzip(server):
         ("/loop", "redirects more than 5 times"),
     ],
 )
-def test_from_url_errors(server, path, message):
+def test_article_from_url_errors(server, path, message):
     with pytest.raises(FetchError, match=message):
-        Article.from_url(f"{server}{path}", allow_private=True, max_bytes=100_000)
+        article_from_url(f"{server}{path}", allow_private=True, max_bytes=100_000)
 
 
-def test_from_url_times_out(server):
+def test_article_from_url_times_out(server):
     start = time.monotonic()
     with pytest.raises(FetchError, match="timed out"):
-        Article.from_url(f"{server}/slow.html", allow_private=True, timeout=0.5)
+        article_from_url(f"{server}/slow.html", allow_private=True, timeout=0.5)
     assert time.monotonic() - start < 1.9
     start = time.monotonic()
     with pytest.raises(FetchError, match="timed out"):
-        Article.from_url(f"{server}/trickle.html", allow_private=True, timeout=0.8)
+        article_from_url(f"{server}/trickle.html", allow_private=True, timeout=0.8)
     assert time.monotonic() - start < 1.9
 
 
@@ -229,7 +317,7 @@ def test_redirect_target_is_checked(server, monkeypatch):
     monkeypatch.setattr(ingest, "_refusal", lambda ip: None if str(ip) == "127.0.0.1" else real(ip))
     _Handler.requests.clear()
     with pytest.raises(FetchError, match="127.0.0.2.*loopback"):
-        Article.from_url(f"{server}/redirect-loopback")
+        article_from_url(f"{server}/redirect-loopback")
     assert _Handler.requests == ["/redirect-loopback"]
 
 
@@ -265,7 +353,7 @@ def no_network(monkeypatch):
 )
 def test_guard_refuses_non_public_addresses(no_network, url, reason):
     with pytest.raises(FetchError, match=f"{reason} address"):
-        Article.from_url(url)
+        article_from_url(url)
     with pytest.raises(FetchError, match="allow_private"):
         check_url(url)
 
@@ -273,7 +361,7 @@ def test_guard_refuses_non_public_addresses(no_network, url, reason):
 @pytest.mark.parametrize("url", ["ftp://example.org/a.html", "file:///etc/passwd", "javascript:alert(1)", "example.org/a"])
 def test_guard_refuses_other_schemes(no_network, url):
     with pytest.raises(FetchError, match="only http and https"):
-        Article.from_url(url, allow_private=True)
+        article_from_url(url, allow_private=True)
 
 
 def test_guard_allows_public_address(monkeypatch):
@@ -379,17 +467,18 @@ def test_web_page_fetches_pasted_links_behind_the_guard(server):
 # --- a real page ------------------------------------------------------------------------------
 
 
-def test_from_html_on_a_real_page():
+def test_article_from_html_on_a_real_page():
     if not AEB.exists():
         pytest.skip("../shared/data/aeb is absent")
     truth = json.loads((AEB / "ground-truth.json").read_text(encoding="utf-8"))
     key = sorted(truth)[0]
     html = gzip.decompress((AEB / "html" / f"{key}.html.gz").read_bytes())
-    article = Article.from_html(html, url=truth[key].get("url"))
+    article = article_from_html(html, url=truth[key].get("url"))
     assert article.title and len(article.title) > 5
     assert len(article.text.split()) >= 0.5 * len(truth[key]["articleBody"].split())
     first_words = " ".join(truth[key]["articleBody"].split()[:6])
     assert first_words[:20] in " ".join(article.text.split())
+    assert article.warnings == []
 
 
 # --- the command line ----------------------------------------------------------------------------
