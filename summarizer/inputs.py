@@ -76,9 +76,9 @@ def read_articles_file(path: str | Path, text: str | None = None) -> list[Articl
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path.name} is not valid JSON: {exc}") from exc
     elif suffix in {".html", ".htm"}:
-        from .html import html_to_text
+        from .ingest import article_from_html  # a saved page reads as a fetched one: title, outlet, fallbacks
 
-        articles = [Article(html_to_text(text))]
+        articles = [article_from_html(text)]
     else:
         articles = parse_articles(text)
     return [_named_after(article, path.name, n, len(articles)) for n, article in enumerate(articles, start=1)]
@@ -89,4 +89,4 @@ def _named_after(article: Article, file_name: str, n: int, count: int) -> Articl
     if article.source or article.title:
         return article
     source = file_name if count == 1 else f"{file_name} #{n}"
-    return Article(article.text, source=source, url=article.url, published=article.published)
+    return Article(article.text, source=source, url=article.url, published=article.published, warnings=article.warnings)

@@ -101,7 +101,7 @@ def _prepare(article: Article, index: int, config: BriefConfig) -> _Prepared | S
             article,
         )
     # Warnings that reading the article raised (a page read by a fallback) travel to its brief.
-    prepared = _Prepared(article, index, sentences, cleaned.removed, [f"{article.label}: {w}" for w in getattr(article, "warnings", ())])
+    prepared = _Prepared(article, index, sentences, cleaned.removed, [f"{article.label}: {w}" for w in article.warnings])
     if looks_non_english(" ".join(sentences)):
         prepared.warnings.append(
             f"{article.label} does not look like English; the models are English-only, so expect a weak brief"
