@@ -1,0 +1,194 @@
+"""Stage 6, fast path: GGUF chat models through llama.cpp (``pip install "newsbrief[fast]"``).
+
+A GGUF file runs here, quantised as it is, several times faster on a CPU
+than de-quantised through transformers (decoding the embedded SmolLM2 about
+8-12x, a whole brief about 3x, on the 2-CPU development machine).  How a brief is drafted (chunked or
+whole, the prompts, the answer cleaning) is shared with the transformers path
+through :class:`~summarizer.generation.ChatGenerator`; this module only
+answers one chat turn: the GGUF's own chat template, rendered by
+llama-cpp-python's ``Jinja2ChatFormatter``, and greedy decoding (there is no
+beam search here: ``BriefConfig.num_beams`` applies to transformers only).
+
+Importing this module needs llama-cpp-python; :func:`~summarizer.generation.load_generator`
+imports it only for a GGUF file, and falls back to transformers without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import llama_cpp
+from llama_cpp import Llama, StoppingCriteriaList
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+from .config import BriefConfig
+from .generation import SYSTEM_PROMPT, ChatGenerator, GenerationTimeout, ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+#: Most tokens of context allocated, whatever the model was trained on: briefs
+#: read at most a few thousand tokens, and the KV cache grows with the context.
+CONTEXT_CAP = 4096
+#: Decoding is greedy, so the seed changes nothing; it is fixed so that no
+#: sampler state depends on the clock.
+SEED = 0
+
+
+def _threads() -> int:
+    """Threads for llama.cpp: half the CPUs this process may use, about one per physical core.
+
+    llama.cpp's threads wait for each other by spinning: with a thread on every
+    logical CPU, hyper-threads and any other busy process stall them all (on a
+    loaded 2-CPU machine, 2 threads decoded several times slower than 1).  It is
+    llama-cpp-python's own default for decoding, taken for prompt reading too.
+    """
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, available // 2)
+
+
+def _token_text(llm: Llama, token: int) -> str:
+    if token < 0:
+        return ""
+    text = llama_cpp.llama_vocab_get_text(llama_cpp.llama_model_get_vocab(llm.model), token)
+    return (text or b"").decode("utf-8", errors="ignore")
+
+
+def _special_token_pattern(llm: Llama) -> re.Pattern[str] | None:
+    """A pattern matching every token text that llama.cpp would read as a special token.
+
+    The chat prompt is tokenised with special-token parsing on, so that the
+    template's ``<|im_start|>`` becomes the control token; article text with
+    the same characters in it would then open a new turn.  The attributes come
+    from llama.cpp itself, after its own fix-ups of the GGUF's token types.
+    """
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+    # The attributes llama.cpp's tokenizer splits special tokens out of text by.
+    special = (
+        llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED | llama_cpp.LLAMA_TOKEN_ATTR_UNKNOWN
+    )
+    texts = set()
+    for token in range(llama_cpp.llama_vocab_n_tokens(vocab)):
+        if llama_cpp.llama_vocab_get_attr(vocab, token) & special:
+            text = _token_text(llm, token)
+            if len(text) > 1 and not text.isspace():
+                texts.add(text)
+    if not texts:
+        return None
+    # Longest first: "<|im_start|>" must not be cut short by a shorter token that prefixes it.
+    return re.compile("|".join(re.escape(t) for t in sorted(texts, key=len, reverse=True)))
+
+
+class LlamaCppGenerator(ChatGenerator):
+    """A GGUF chat model run by llama.cpp, one call at a time, greedy and deterministic."""
+
+    def __init__(self, llm: Llama, name: str, config: BriefConfig) -> None:
+        self.llm = llm
+        self.name = name
+        self.config = config
+        # A llama.cpp context holds one sequence's state: calls must not interleave.
+        self._lock = threading.Lock()
+        self._special = _special_token_pattern(llm)
+        template = llm.metadata.get("tokenizer.chat_template")
+        self._formatter = None
+        if template:  # set up as llama-cpp-python does for the GGUF's own template
+            eos, bos = llm.token_eos(), llm.token_bos()
+            self._formatter = Jinja2ChatFormatter(
+                template=template,
+                eos_token=_token_text(llm, eos),
+                bos_token=_token_text(llm, bos),
+                stop_token_ids=[eos],
+            )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], name: str, config: BriefConfig = BriefConfig()) -> LlamaCppGenerator:
+        """Load the GGUF file at ``path``; ``name`` is shown in briefs, with "via llama.cpp" added."""
+        path = Path(path)
+        threads = _threads()
+        try:
+            # The context is allocated at the cap; window() keeps prompts within
+            # the training context too, which llama.cpp knows only once loaded.
+            llm = Llama(
+                model_path=str(path), n_ctx=CONTEXT_CAP, n_threads=threads, n_threads_batch=threads,
+                seed=SEED, verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"llama.cpp could not load {path}: {exc}") from exc
+        logger.info("Loaded %s with llama.cpp (%d threads)", path.name, threads)
+        return cls(llm, f"{name} via llama.cpp", config)
+
+    @property
+    def parameters(self) -> int:
+        return int(llama_cpp.llama_model_n_params(self.llm.model))
+
+    def window(self) -> int:
+        """Tokens the model reads at once: its training context, capped at :data:`CONTEXT_CAP`."""
+        return min(int(llama_cpp.llama_model_n_ctx_train(self.llm.model)), self.llm.n_ctx())
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def as_data(self, text: str) -> str:
+        """Article text as inert data: no text that llama.cpp reads as a control token survives."""
+        return self._special.sub(" ", text) if self._special else text
+
+    def prompt_tokens(self, user: str) -> tuple[list[int], list[str]]:
+        """The tokens of ``user`` under the system prompt in the model's chat template, and its stop strings."""
+        messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+        if self._formatter is None:  # a base model with no template: plain text prompt, no special tokens
+            text = f"{SYSTEM_PROMPT}\n\n{user}\n\nAnswer:"
+            return self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=False), []
+        result = self._formatter(messages=messages)
+        # As llama-cpp-python's own chat handler does: special tokens in the
+        # template are parsed; the article text in it went through as_data.
+        tokens = self.llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+        stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
+        return tokens, stop
+
+    def chat(
+        self, user: str, max_new_tokens: int, deadline: float | None = None, config: BriefConfig | None = None
+    ) -> str:
+        """The model's greedy answer to ``user`` under the system prompt, by ``deadline`` (``time.monotonic()``).
+
+        Decoding stops at the first token past ``deadline`` and raises
+        :class:`GenerationTimeout`, so that the story gets the extractive
+        brief with the reason rather than a sentence cut short.  Reading the
+        prompt is one llama.cpp call, checked before and after, not during.
+        """
+        config = config or self.config
+        if deadline is None:
+            deadline = time.monotonic() + config.generation_timeout
+
+        def past_deadline(_tokens: Any, _logits: Any) -> bool:
+            return time.monotonic() >= deadline
+
+        with self._lock:
+            if time.monotonic() >= deadline:
+                raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
+            tokens, stop = self.prompt_tokens(user)
+            # A fresh context each call: reusing the KV cache of the previous
+            # prompt's prefix changes the batch shapes and so the rounding, and
+            # the same input could get a different greedy answer depending on
+            # what ran before it.
+            self.llm.reset()
+            result = self.llm.create_completion(
+                tokens,
+                max_tokens=max_new_tokens,
+                temperature=0.0,
+                repeat_penalty=1.0,  # plain greedy, as on the transformers path
+                seed=SEED,
+                stop=stop,
+                stopping_criteria=StoppingCriteriaList([past_deadline]),
+            )
+        if time.monotonic() >= deadline:
+            raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
+        return result["choices"][0]["text"].strip()
