@@ -15,6 +15,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = Path(__file__).resolve().parent / "results"
+#: Seed of the tune / held-out split of every dev set.
+SPLIT_SEED = 0
 
 
 class DataMissing(RuntimeError):
@@ -68,6 +70,25 @@ def bcubed(predicted: list[Any], gold: list[Any]) -> tuple[float, float, float]:
     recall = sum(len(by_pred[predicted[i]] & by_gold[gold[i]]) / len(by_gold[gold[i]]) for i in range(n)) / n
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
+
+
+def halves(groups: list[Any], seed: int = SPLIT_SEED) -> tuple[list[int], list[int]]:
+    """Indices of a "tuned on" half and a "held out" half, whole groups on one side.
+
+    Thresholds are tuned on the first half and reported on the second beside
+    the whole set, so that a figure is never measured only on the data it was
+    tuned on.  Items of one group (an ECB+ topic) stay in the same half.
+    """
+    from sklearn.model_selection import GroupShuffleSplit
+
+    tune, held = next(GroupShuffleSplit(n_splits=1, test_size=0.5, random_state=seed).split(groups, groups=groups))
+    return sorted(int(i) for i in tune), sorted(int(i) for i in held)
+
+
+def verdict(value: float, target: float, *, at_most: bool = False, digits: int = 3) -> str:
+    """``met (0.933 vs 0.930)`` or ``MISSED (...)``: a target checked by the section that measured it."""
+    ok = value <= target if at_most else value >= target
+    return f"{'met' if ok else 'MISSED'} ({value:.{digits}f} vs {target:.{digits}f})"
 
 
 def peak_rss_mib() -> float:

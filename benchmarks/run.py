@@ -10,7 +10,9 @@ already wrote, so nothing is generated twice.  A section that fails is
 reported with its error and the others still run.  ``--update`` re-runs only
 the named sections and keeps the others from the report already written, each
 with the date of its own run: after a change that only moves speed, the
-quality section's hour of generation need not be repeated.
+quality section's hour of generation need not be repeated.  A run that writes
+the default report then rewrites the README's benchmark section from it
+(:mod:`benchmarks.readme`).
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ def run_sections(names: list[str], quick: bool, model: str | None) -> list[dict[
                 "traceback": traceback.format_exc(limit=8),
             }
         entry["seconds"] = round(time.perf_counter() - start, 1)
+        entry["load_average"] = [round(x, 2) for x in os.getloadavg()]  # at the section's end
         print(f"   {name}: {entry['seconds']} s{' (FAILED)' if entry['error'] else ''}", file=sys.stderr, flush=True)
         results.append(entry)
     return results
@@ -163,6 +166,7 @@ def previous_report(stem: Path) -> tuple[str, list[dict[str, Any]]]:
     for entry in payload.get("results", []):
         entry = dict(entry)
         entry.setdefault("date", payload.get("date"))
+        entry.setdefault("machine", payload.get("machine"))
         if "markdown" not in entry:
             entry["markdown"] = _section_markdown(markdown, entry["title"])
         results.append(entry)
@@ -216,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run_sections(names, args.quick, args.model)
     for r in results:
         r["date"] = header["date"]
+        r["machine"] = header["machine"]
     if kept:
         header["updated_sections"] = names
         results = sorted(kept + results, key=lambda r: SECTIONS.index(r["name"]) if r["name"] in SECTIONS else len(SECTIONS))
@@ -226,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     payload = {**header, "results": results}
     stem.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     print(f"wrote {stem.with_suffix('.md')} and {stem.with_suffix('.json')} in {header['seconds']:.0f} s", file=sys.stderr)
+    if stem.resolve() == (RESULTS / "latest").resolve():
+        from benchmarks import readme
+
+        changed = readme.update(readme.README, stem.with_suffix(".json"))
+        print(f"README benchmark section {'rewritten' if changed else 'unchanged'}", file=sys.stderr)
     return 1 if any(r["error"] for r in results) else 0
 
 

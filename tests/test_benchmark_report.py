@@ -63,3 +63,66 @@ def test_an_updated_report_gives_each_section_its_own_date(tmp_path: Path) -> No
 def test_update_without_an_earlier_report_says_what_is_missing(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="--update needs an earlier report"):
         previous_report(tmp_path / "latest")
+
+
+def test_readme_benchmark_section_is_rendered_from_the_committed_report() -> None:
+    # Every figure and verdict in the section comes from latest.json: a hand edit or a stale README fails here.
+    from benchmarks import readme
+
+    report = json.loads(readme.REPORT.read_text(encoding="utf-8"))
+    text = readme.README.read_text(encoding="utf-8")
+    assert text.count(readme.START) == 1 and text.count(readme.END) == 1
+    assert readme.current_section(text) == readme.render(report), "run python -m benchmarks.readme"
+
+
+def test_readme_renders_a_report_with_a_failed_and_a_missing_section(tmp_path: Path) -> None:
+    from benchmarks import readme
+
+    report = json.loads(readme.REPORT.read_text(encoding="utf-8"))
+    results = [r for r in report["results"] if r["name"] != "speed"]
+    results[0] = {**results[0], "error": "RuntimeError: boom", "metrics": {}}
+    section = readme.render({**report, "results": results})
+    assert f"The {results[0]['name']} section failed" in section
+    assert "cold start" not in section
+    readme_file = tmp_path / "README.md"
+    readme_file.write_text(f"# x\n\n## Benchmarks\n\n{readme.START}\nold\n{readme.END}\n\n## Next\n", encoding="utf-8")
+    report_file = tmp_path / "latest.json"
+    report_file.write_text(json.dumps(report), encoding="utf-8")
+    assert readme.update(readme_file, report_file)
+    assert readme.current_section(readme_file.read_text(encoding="utf-8")) == readme.render(report)
+    assert readme_file.read_text(encoding="utf-8").endswith(f"{readme.END}\n\n## Next\n")
+    assert not readme.update(readme_file, report_file)
+
+
+def test_figures_in_the_section_are_the_reports() -> None:
+    from benchmarks import readme
+
+    report = json.loads(readme.REPORT.read_text(encoding="utf-8"))
+    quality = next(r for r in report["results"] if r["name"] == "quality")
+    altered = json.loads(json.dumps(report))
+    for r in altered["results"]:
+        if r["name"] == "quality":
+            r["metrics"]["all_clusters"][readme.EXTRACTIVE]["rouge1"] = 12.345
+    assert "extractive **12.3 /" in readme.render(altered)
+    assert f"{quality['metrics']['all_clusters'][readme.EXTRACTIVE]['rouge1']:.1f}" in readme.render(report)
+
+
+def test_articles_are_accounted_for_by_content_so_a_loss_and_a_double_do_not_cancel() -> None:
+    from benchmarks.robustness import account, marked_paste
+
+    paste = marked_paste(copies=2)
+    articles = [
+        {"text": block.split("\n\n", 1)[1], "source": block.split("\n", 1)[0].removeprefix("Source: ")}
+        for block in paste.text.split("\n---\n")
+    ]
+    n = len(articles) // 2
+    skipped = [{"index": n + i, "reason": "duplicate", "article": a} for i, a in enumerate(articles[n:])]
+    whole = [{"articles": articles[:n], "skipped": skipped}]
+    assert account(paste, whole).ok and account(paste, whole).articles == 2 * n
+    # One article lost and another counted twice: the count is right, the content is not.
+    swapped = [{"articles": [*articles[1:n], articles[2]], "skipped": skipped}]
+    result = account(paste, swapped)
+    assert (result.lost, result.doubled, result.unknown) == (1, 1, 0)
+    # A skipped input that does not carry its article cannot be found.
+    bare = [{"articles": articles[:n], "skipped": [{**s, "article": None} for s in skipped]}]
+    assert account(paste, bare).lost == n
