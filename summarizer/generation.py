@@ -440,7 +440,7 @@ class ChatGenerator(Generator):
         chosen = self._fit(pool, list(range(len(pool))), budget)
         source = "\n".join(f"- {self.as_data(pool[i].text)}" for i in chosen)
         answer = self.chat(BRIEF_PROMPT.format(words=config.target_words, source=source), config.max_new_tokens, deadline, config)
-        return [Draft(s, chosen) for s in split_sentences(answer)]
+        return [Draft(s, chosen) for s in split_sentences(clean_answer(answer))]
 
     def _draft_chunked(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:
         # A small model rewrites well only what fits in its attention: one long
