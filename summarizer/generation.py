@@ -67,6 +67,17 @@ class GenerationTimeout(TimeoutError):
     """Generation for one story ran past ``BriefConfig.generation_timeout``."""
 
 
+def deadline_for(config: BriefConfig) -> float:
+    """The ``time.monotonic()`` by which one story's generation must end."""
+    return time.monotonic() + config.generation_timeout
+
+
+def check_deadline(deadline: float, config: BriefConfig) -> None:
+    """Raise :class:`GenerationTimeout` once ``deadline`` has passed."""
+    if time.monotonic() >= deadline:
+        raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
+
+
 def cache_dir() -> Path:
     """Where converted models are kept: ``$NEWSBRIEF_CACHE`` or ``~/.cache/newsbrief``."""
     root = os.environ.get("NEWSBRIEF_CACHE") or os.path.join(
@@ -360,19 +371,16 @@ class _TransformersGenerator(Generator):
         if pad is None:
             pad = self.tokenizer.eos_token_id
         with self._lock, torch.inference_mode():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
+            check_deadline(deadline, config)
             output = self.model.generate(
                 **inputs,
                 max_new_tokens=max_new_tokens,
                 do_sample=False,
                 num_beams=config.num_beams,
                 pad_token_id=pad,
-                max_time=remaining,
+                max_time=deadline - time.monotonic(),
             )
-        if time.monotonic() >= deadline:
-            raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
+        check_deadline(deadline, config)
         return output
 
 
@@ -380,7 +388,7 @@ class Seq2SeqGenerator(_TransformersGenerator):
     """BART, DistilBART, PEGASUS, LED/PRIMERA, T5: the ranked pool in, a summary out."""
 
     def draft(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:
-        deadline = time.monotonic() + config.generation_timeout
+        deadline = deadline_for(config)
         budget = self.window() - 8
         chosen = self._fit(pool, list(range(len(pool))), budget)
         chosen.sort(key=lambda i: _story_position(pool[i]))
@@ -435,7 +443,7 @@ class ChatGenerator(Generator):
         return self._draft_chunked(pool, config)
 
     def _draft_whole(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:
-        deadline = time.monotonic() + config.generation_timeout
+        deadline = deadline_for(config)
         budget = min(self.window(), 4096) - config.max_new_tokens - 200
         chosen = self._fit(pool, list(range(len(pool))), budget)
         source = "\n".join(f"- {self.as_data(pool[i].text)}" for i in chosen)
@@ -451,10 +459,9 @@ class ChatGenerator(Generator):
         drafts: list[Draft] = []
         words = 0
         k = 0
-        deadline = time.monotonic() + config.generation_timeout
+        deadline = deadline_for(config)
         while k < len(chosen) and words < config.target_words:
-            if time.monotonic() >= deadline:
-                raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
+            check_deadline(deadline, config)
             first = pool[chosen[k]].text
             second = pool[chosen[k + 1]].text if k + 1 < len(chosen) else None
             if second and _overlap(first, second) >= config.fuse_overlap:
@@ -487,7 +494,7 @@ class CausalGenerator(_TransformersGenerator, ChatGenerator):
         """The model's answer to ``user`` under the system prompt, by ``deadline`` if given."""
         config = config or self.config
         if deadline is None:
-            deadline = time.monotonic() + config.generation_timeout
+            deadline = deadline_for(config)
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
         if getattr(self.tokenizer, "chat_template", None):
             inputs = self.tokenizer.apply_chat_template(

@@ -28,7 +28,7 @@ from llama_cpp import Llama, StoppingCriteriaList
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from .config import BriefConfig
-from .generation import SYSTEM_PROMPT, ChatGenerator, GenerationTimeout, ModelLoadError
+from .generation import SYSTEM_PROMPT, ChatGenerator, ModelLoadError, check_deadline, deadline_for
 
 logger = logging.getLogger(__name__)
 
@@ -166,14 +166,13 @@ class LlamaCppGenerator(ChatGenerator):
         """
         config = config or self.config
         if deadline is None:
-            deadline = time.monotonic() + config.generation_timeout
+            deadline = deadline_for(config)
 
         def past_deadline(_tokens: Any, _logits: Any) -> bool:
             return time.monotonic() >= deadline
 
         with self._lock:
-            if time.monotonic() >= deadline:
-                raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
+            check_deadline(deadline, config)
             tokens, stop = self.prompt_tokens(user)
             # A fresh context each call: reusing the KV cache of the previous
             # prompt's prefix changes the batch shapes and so the rounding, and
@@ -189,6 +188,5 @@ class LlamaCppGenerator(ChatGenerator):
                 stop=stop,
                 stopping_criteria=StoppingCriteriaList([past_deadline]),
             )
-        if time.monotonic() >= deadline:
-            raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
+        check_deadline(deadline, config)
         return result["choices"][0]["text"].strip()
