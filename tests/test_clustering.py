@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.clustering import cluster_articles, fact_tokens
+from summarizer.clustering import cluster_articles
+from summarizer.pairs import article_tokens
 from summarizer.config import BriefConfig
 from summarizer.document import Article
 
@@ -67,7 +68,7 @@ def test_articles_without_facts_stay_apart() -> None:
 
 
 def test_fact_tokens_drop_generic_numbers() -> None:
-    tokens = fact_tokens(["Two people died and 150 were hurt in Tocopilla on Wednesday, a $3 million loss."])
+    tokens = article_tokens(["Two people died and 150 were hurt in Tocopilla on Wednesday, a $3 million loss."])
     assert "#:150" in tokens and "n:tocopilla" in tokens and "d:wednesday" in tokens
     assert "#:2" not in tokens and "#:3" not in tokens and "#:million" not in tokens
 
@@ -77,7 +78,7 @@ def test_embedding_blend_uses_given_vectors(embedder) -> None:
 
     articles = [Article(text=t) for t in (QUAKE_IRAN_A, QUAKE_CHILE_A, ELECTION, QUAKE_IRAN_B, QUAKE_CHILE_B)]
     vectors = article_vectors([article_sentences(a) for a in articles], [None] * 5, embedder)
-    config = BriefConfig(cluster_facts_weight=0.8, cluster_tfidf_weight=0.1, cluster_embedding_weight=0.1)
+    config = BriefConfig(cluster_embedding_weight=0.5)
     labels = cluster_articles(articles, embedder, config, vectors=vectors)
     assert _groups(labels) == {frozenset({0, 3}), frozenset({1, 4}), frozenset({2})}
 

@@ -15,7 +15,8 @@ pytest.importorskip("ray.data")
 pytest.importorskip("faiss")
 
 from summarizer import Article, BriefConfig, NewsBriefer
-from summarizer.clustering import article_sentences, cluster_articles, fact_tokens
+from summarizer.clustering import article_sentences, cluster_articles
+from summarizer.pairs import article_tokens
 from summarizer.distributed import (
     StageTimes,
     cluster_dataset,
@@ -127,7 +128,7 @@ def test_ann_candidates_with_embeddings_blended(dev_rows, embedder):
     vectors = article_vectors(sentences, [None] * len(articles), embedder)
     want = cluster_articles(articles, config=config, vectors=vectors)
     timings: dict[str, float] = {}
-    got = cluster_distributed([fact_tokens(s) for s in sentences], config, vectors=vectors, timings=timings)
+    got = cluster_distributed([article_tokens(s) for s in sentences], config, vectors=vectors, timings=timings)
     assert "ann" in timings
     assert adjusted_rand_score(want, got) == 1.0
 

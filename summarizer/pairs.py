@@ -1,0 +1,209 @@
+"""Whether two articles tell one story: pair features and a calibrated model.
+
+Each article becomes a set of tokens (:func:`article_tokens`), and a pair of
+articles gets five features from them:
+
+- **facts**: cosine of the names, specific numbers and dates both carry
+  (spaCy's named entities, see :mod:`summarizer.facts`);
+- **words**: cosine of the content words both use;
+- **place, person and date conflicts**: both leads name a place (a person, a
+  date) and they share none.  Two earthquakes of one week differ here.
+
+Names and words are weighed by how rare they are in English at large
+(``7 - Zipf frequency``, from the wordfreq table shipped in ``data/``), never
+by statistics of the articles at hand: the same pair scores the same in a
+paste of two articles and in a feed of two thousand.  A logistic regression
+trained on development pairs (``benchmarks/train_story_model.py``, ECB+ and
+Multi-News, the tuning halves only) turns the features into the probability
+that the two articles report one event; its coefficients ship in
+``data/story_model.json``.
+
+The conflicts only lower the log-odds, so a pair can reach a probability only
+if its facts and words alone can: :func:`sparse_parts` gives that bound as
+sparse matrices, which the clustering uses to avoid forming all pairs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from .facts import content_words, extract_facts_many
+
+#: Sentences (title first) whose places, people and dates stand for the event.
+LEAD_SENTENCES = 5
+#: Rarity is this less the Zipf frequency, and at least ``MIN_RARITY``.
+RARITY_CAP = 7.0
+MIN_RARITY = 0.5
+#: Content words at least this common (Zipf; "said", "people", "year") are
+#: left out of the word feature: they weigh little and would link every pair.
+COMMON_ZIPF = 5.0
+#: Numbers that recur in every kind of story ("two people", "$3 million", "5th")
+#: and so link unrelated incidents; years, counts and scores above a dozen stay.
+_GENERIC_NUMBERS = frozenset({"0", "00", "000", "100", "1000", "million", "billion", "trillion", "half"})
+#: spaCy labels of the lead entities compared for conflicts, by token prefix.
+CONFLICT_LABELS = {"P": ("GPE", "LOC", "FAC"), "R": ("PERSON",), "T": ("DATE",)}
+CONFLICTS = {"P": "place_conflict", "R": "person_conflict", "T": "date_conflict"}
+
+
+@lru_cache(maxsize=1)
+def _zipf_table() -> dict[str, float]:
+    path = resources.files("summarizer") / "data" / "word_frequency.tsv.gz"
+    table: dict[str, float] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            word, _, zipf = line.rstrip("\n").partition("\t")
+            table[word] = float(zipf)
+    return table
+
+
+def zipf(word: str) -> float:
+    """How common ``word`` is in English: log10 of its uses per billion words, 0 if unlisted."""
+    return _zipf_table().get(word, 0.0)
+
+
+def rarity(word: str) -> float:
+    """The weight of a shared ``word`` or name: higher for rarer words."""
+    return max(MIN_RARITY, RARITY_CAP - zipf(word))
+
+
+def specific_number(number: str) -> bool:
+    """Whether ``number`` tells one incident from another (not "2", "5th" or "100")."""
+    if number in _GENERIC_NUMBERS:
+        return False
+    ordinal = number.rstrip("stndrh")
+    return not (ordinal.isdigit() and int(ordinal) <= 12)
+
+
+def article_tokens(sentences: Sequence[str]) -> list[str]:
+    """The tokens the pair features are read from, sorted.
+
+    ``n:`` names, ``#:`` specific numbers and ``d:`` dates of the whole text,
+    ``w:`` its content words, and ``P:``/``R:``/``T:`` the places, people and
+    dates its first :data:`LEAD_SENTENCES` sentences name.
+    """
+    facts = extract_facts_many(list(sentences))
+    tokens: set[str] = set()
+    for position, found in enumerate(facts):
+        tokens.update(f"n:{x}" for x in found.names)
+        tokens.update(f"#:{x}" for x in found.numbers if specific_number(x))
+        tokens.update(f"d:{x}" for x in found.dates)
+        if position < LEAD_SENTENCES:
+            for prefix, labels in CONFLICT_LABELS.items():
+                tokens.update(f"{prefix}:{text}" for label, text in found.entities if label in labels and text)
+    for sentence in sentences:
+        tokens.update(f"w:{w}" for w in content_words(sentence) if zipf(w) < COMMON_ZIPF)
+    return sorted(tokens)
+
+
+@dataclass(frozen=True)
+class StoryModel:
+    """Coefficients of the pair model: log-odds = bias + sum of weight * feature."""
+
+    facts: float
+    words: float
+    place_conflict: float
+    person_conflict: float
+    date_conflict: float
+    bias: float
+
+    def __post_init__(self) -> None:
+        if self.facts < 0 or self.words < 0:
+            raise ValueError("the facts and words weights must not be negative")
+        if max(self.place_conflict, self.person_conflict, self.date_conflict) > 0:
+            raise ValueError("conflict weights must not be positive (they only lower the log-odds)")
+
+    @classmethod
+    def bundled(cls) -> StoryModel:
+        """The model trained on the development pairs (``data/story_model.json``)."""
+        return _bundled_model()
+
+    def min_score(self, probability: float) -> float:
+        """The facts-and-words score a pair needs to reach ``probability`` (conflicts at zero)."""
+        return math.log(probability / (1.0 - probability)) - self.bias
+
+
+@lru_cache(maxsize=1)
+def _bundled_model() -> StoryModel:
+    text = (resources.files("summarizer") / "data" / "story_model.json").read_text(encoding="utf-8")
+    return StoryModel(**json.loads(text)["coefficients"])
+
+
+@dataclass(frozen=True)
+class PairMatrices:
+    """Sparse rows of every article's tokens, from which any pair's features are products."""
+
+    facts: sp.csr_matrix
+    words: sp.csr_matrix
+    conflicts: dict[str, sp.csr_matrix]
+
+    def __len__(self) -> int:
+        return self.facts.shape[0]
+
+
+def _weighted(token_lists: Sequence[Sequence[str]], prefixes: tuple[str, ...], weigh: bool) -> sp.csr_matrix:
+    vocabulary: dict[str, int] = {}
+    indptr, indices, data = [0], [], []
+    for tokens in token_lists:
+        for token in tokens:
+            if token[:1] in prefixes and token[1:2] == ":":
+                indices.append(vocabulary.setdefault(token, len(vocabulary)))
+                data.append(rarity(token[2:]) if weigh else 1.0)
+        indptr.append(len(indices))
+    shape = (len(token_lists), max(1, len(vocabulary)))
+    return sp.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr), shape=shape)
+
+
+def pair_matrices(token_lists: Sequence[Sequence[str]]) -> PairMatrices:
+    """The :class:`PairMatrices` of articles given as :func:`article_tokens` lists."""
+    return PairMatrices(
+        facts=normalize(_weighted(token_lists, ("n", "#", "d"), True)).tocsr(),
+        words=normalize(_weighted(token_lists, ("w",), True)).tocsr(),
+        conflicts={prefix: _weighted(token_lists, (prefix,), False) for prefix in CONFLICT_LABELS},
+    )
+
+
+def sparse_parts(matrices: PairMatrices, model: StoryModel) -> list[tuple[float, sp.csr_matrix]]:
+    """Weighted matrices whose products sum to a pair's facts-and-words score."""
+    return [(w, m) for w, m in ((model.facts, matrices.facts), (model.words, matrices.words)) if w > 0]
+
+
+#: The model's features, in the order of its coefficients.
+FEATURES = ("facts", "words", "place_conflict", "person_conflict", "date_conflict")
+
+
+def pair_features(matrices: PairMatrices, rows: np.ndarray, cols: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Each feature of the pairs ``rows`` x ``cols`` (``cols`` defaults to ``rows``), as dense matrices."""
+    cols = rows if cols is None else cols
+    features = {
+        "facts": (matrices.facts[rows] @ matrices.facts[cols].T).toarray(),
+        "words": (matrices.words[rows] @ matrices.words[cols].T).toarray(),
+    }
+    for prefix, matrix in matrices.conflicts.items():
+        a, b = matrix[rows], matrix[cols]
+        has_a, has_b = np.diff(a.indptr) > 0, np.diff(b.indptr) > 0
+        shared = (a @ b.T).toarray() > 0
+        features[CONFLICTS[prefix]] = (has_a[:, None] & has_b[None, :] & ~shared).astype(np.float64)
+    return features
+
+
+def log_odds(matrices: PairMatrices, model: StoryModel, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+    """Dense log-odds that article ``rows[a]`` and ``cols[b]`` tell one story."""
+    features = pair_features(matrices, rows, cols)
+    return model.bias + sum(getattr(model, name) * features[name] for name in FEATURES)
+
+
+def probabilities(matrices: PairMatrices, model: StoryModel, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+    """The model's probability that each pair of ``rows`` x ``cols`` tells one story."""
+    return 1.0 / (1.0 + np.exp(-log_odds(matrices, model, rows, cols)))
