@@ -206,7 +206,10 @@ def _entity_names(doc: Doc) -> tuple[set[str], set[str], set[tuple[str, str]]]:
             if not any(c.isalpha() for c in token.text):
                 continue
             low = _normalise_name(token.text)
-            if len(low) > 1 and low not in ENGLISH_STOP_WORDS and low not in {"s", "'s"}:
+            # "the" and "of" in "the Bank of England" are no names; "May" and
+            # "Will" in a person's name are.
+            common = low in ENGLISH_STOP_WORDS and not (entity.label_ == "PERSON" and token.text[:1].isupper())
+            if len(low) > 1 and not common and low not in {"s", "'s"}:
                 names.add(low)
     return names, date_words, entities
 

@@ -98,6 +98,113 @@ def test_arrival_order_barely_changes_the_stories():
     assert min(f1s) >= batch_f1 - 0.05
 
 
+# Two bridge collapses in Ohio, four days apart.  The first short report of the
+# second names no town, so it joins the first collapse; the fuller reports that
+# follow show it belongs to the second, and the tracker must split the story.
+ELKTON_1 = Article(
+    "A road bridge over the Tarran River collapsed in Elkton, Ohio, on Monday morning, sending two cars into the water.\n"
+    "Both drivers were pulled out alive and taken to hospital, county sheriff Dale Whitford said.\n"
+    "The steel bridge, built in 1958, had been rated in poor condition by the Ohio Department of Transportation "
+    "in an inspection last year.\n"
+    "Engineers said corrosion of a support beam was the likely cause of the collapse, and the state ordered checks "
+    "on bridges of the same design.",
+    source="Elkton Gazette", published="2026-08-31",
+)
+ELKTON_2 = Article(
+    "Two motorists escaped with their lives on Monday when the Tarran River bridge in Elkton, Ohio, gave way beneath them.\n"
+    "Sheriff Dale Whitford said both cars landed upright in shallow water and the drivers were rescued by a passing fisherman.\n"
+    "State inspectors from the Ohio Department of Transportation had rated the 1958 steel bridge in poor condition last year.\n"
+    "The collapse closed the main road into Elkton, and a detour through Granger will be in place for months, officials said.",
+    source="Tarran Valley News", published="2026-08-31",
+)
+FIRST_WORD = Article(
+    "A bridge has collapsed in Ohio, state transportation officials said on Friday evening.\n"
+    "A pickup truck was left hanging over the gap when the bridge gave way, and rescuers were sent to the scene.\n"
+    "Officials said it was too early to say what caused the collapse.",
+    source="Wire Flash", published="2026-09-04",
+)
+BRAYFORD_1 = Article(
+    "A bridge carrying Route 9 over Mill Creek collapsed in Brayford, Ohio, on Friday evening, leaving a pickup truck "
+    "hanging over the gap.\n"
+    "The driver climbed out with minor injuries, police chief Omar Haddad said, and a second vehicle stopped just short "
+    "of the edge.\n"
+    "The Ohio Department of Transportation said the concrete bridge, built in 1971, had passed its last inspection in "
+    "the spring.\n"
+    "Engineers were examining whether heavy rain this week had washed away the soil under one of its supports.",
+    source="Brayford Post", published="2026-09-04",
+)
+BRAYFORD_2 = Article(
+    "A pickup truck was left dangling over Mill Creek after the Route 9 bridge collapsed in Brayford on Friday evening.\n"
+    "Police chief Omar Haddad said the driver climbed out with minor injuries and a second car braked just short of the edge.\n"
+    "The Ohio Department of Transportation said the concrete span, built in 1971, passed its last inspection in the spring.\n"
+    "Heavy rain this week may have washed away soil under a support, engineers said.",
+    source="Creek County Record", published="2026-09-04",
+)
+BRAYFORD_3 = Article(
+    "Engineers on Saturday began removing the wreckage of the Route 9 bridge in Brayford, where a pickup truck was left "
+    "hanging over Mill Creek on Friday.\n"
+    "Police chief Omar Haddad said the road would stay closed for weeks and asked drivers to avoid the area around the creek.\n"
+    "Heavy rain had swollen Mill Creek all week, and residents said they had seen cracks in the span's concrete supports.\n"
+    "The Ohio Department of Transportation said it would inspect other bridges on Route 9.",
+    source="Ohio Wire", published="2026-09-05",
+)
+ELKTON_3 = Article(
+    "Divers on Tuesday lifted the second of the two cars that fell from the Tarran River bridge in Elkton.\n"
+    "Sheriff Dale Whitford said the river would stay closed to boats near the collapsed 1958 span until the wreckage "
+    "is cleared.\n"
+    "Elkton residents face a detour through Granger while the bridge is rebuilt.",
+    source="Elkton Gazette", published="2026-09-01",
+)
+BRIDGES = [ELKTON_1, ELKTON_2, FIRST_WORD, BRAYFORD_1, BRAYFORD_2, BRAYFORD_3]
+
+
+def _as_groups(ids, labels) -> set[frozenset[str]]:
+    groups = defaultdict(set)
+    for article_id, label in zip(ids, labels):
+        groups[label].add(article_id)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_a_story_glued_early_is_split_when_later_articles_show_two_incidents(tmp_path):
+    db = tmp_path / "briefs.sqlite"
+    sept_6 = SEPT_3 + 3 * 24 * 3600.0  # after every article; no story goes quiet
+    tracker = StoryTracker(db, quiet_hours=YEAR, clock=Clock(sept_6))
+    updates = [tracker.add(article, refresh=False) for article in BRIDGES]
+    elkton = updates[0].new_stories[0]
+    # The early short report joined the Elkton story ...
+    assert updates[2].assigned == {FIRST_WORD.id: elkton} and not updates[2].new_stories
+    # ... and at some later arrival the story was cut in two.
+    splits = {new: old for u in updates for new, old in u.split.items()}
+    assert splits and set(splits.values()) == {elkton}
+    for u in updates:
+        assert set(u.split) <= set(u.new_stories)
+
+    ids = [a.id for a in BRIDGES]
+    labels = tracker.labels()
+    batch = cluster_articles(BRIDGES)
+    assert _as_groups(ids, [labels[i] for i in ids]) == _as_groups(ids, batch)
+    assert _as_groups(ids, batch) == {
+        frozenset({ELKTON_1.id, ELKTON_2.id}),
+        frozenset({FIRST_WORD.id, BRAYFORD_1.id, BRAYFORD_2.id, BRAYFORD_3.id}),
+    }
+    assert labels[ELKTON_1.id] == elkton  # the part with the story's first article keeps its id
+    [brayford] = splits
+    assert labels[FIRST_WORD.id] == brayford
+    assert {s.id for s in tracker.stories()} == {elkton, brayford}
+    assert [a.id for a in tracker.story_articles(elkton)] == [ELKTON_1.id, ELKTON_2.id]
+    tracker.close()
+
+    # The split is in the file: a restarted tracker has the same stories and goes on from them.
+    again = StoryTracker(db, quiet_hours=YEAR, clock=Clock(sept_6))
+    assert again.labels() == labels
+    assert {s.id for s in again.stories()} == {elkton, brayford}
+    assert [a.id for a in again.story_articles(brayford)] == [FIRST_WORD.id, BRAYFORD_1.id, BRAYFORD_2.id, BRAYFORD_3.id]
+    update = again.add(ELKTON_3, refresh=False)
+    assert update.assigned == {ELKTON_3.id: elkton}
+    assert not update.new_stories and not update.merged and not update.split
+    again.close()
+
+
 # --- placement, persistence --------------------------------------------------------------
 
 
