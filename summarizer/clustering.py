@@ -34,7 +34,7 @@ from scipy.spatial.distance import squareform
 from .config import BriefConfig
 from .document import Article
 from .embedding import embed, load_embedder
-from .pairs import PairMatrices, StoryModel, article_tokens, log_odds, pair_matrices, sparse_parts
+from .pairs import PairMatrices, StoryModel, article_tokens, log_odds, pair_matrices, sigmoid, sparse_parts
 from .splitting import split_sentences
 
 if TYPE_CHECKING:
@@ -128,14 +128,16 @@ def block_probabilities(
     if vectors is not None and embedding_weight > 0:
         block = vectors[members]
         score += embedding_weight * np.clip(block @ block.T, 0, 1)
-    return 1.0 / (1.0 + np.exp(-score))
+    return sigmoid(score)
 
 
 def _average_linkage(probability: np.ndarray, cut: float) -> np.ndarray:
     """Flat clusters of average linkage on ``1 - probability``, cut where the mean probability is ``cut``."""
-    distance = np.clip(1.0 - probability, 0.0, None)
-    np.fill_diagonal(distance, 0.0)
-    distance = np.maximum(distance, distance.T)  # symmetric up to rounding
+    # In place: a block of thousands of articles holds few n-by-n arrays.
+    distance = np.subtract(1.0, probability, out=probability)
+    np.clip(distance, 0.0, None, out=distance)
+    # The upper triangle, as squareform takes it: pair scores are symmetric
+    # up to rounding, and both stores of one pair must not disagree.
     tree = linkage(squareform(distance, checks=False), method="average")
     return fcluster(tree, t=1.0 - cut, criterion="distance")
 
