@@ -154,8 +154,8 @@ def load_ner() -> Language | None:
     return None
 
 
-def _normalise_name(word: str) -> str:
-    # Possessives name the same thing: "India's".
+def normalise_name(word: str) -> str:
+    """A name word as :class:`Facts` holds it: lower case, no possessive ("India's" is "india")."""
     return re.sub(r"'s?$", "", word.lower().strip(".'"))
 
 
@@ -185,7 +185,7 @@ def _capitalised_names(tokens: list[str]) -> set[str]:
             continue
         if low in _MONTHS or low in _WEEKDAYS or low in _NUMBER_WORDS:
             continue
-        low = _normalise_name(token)
+        low = normalise_name(token)
         if len(low) > 1:
             names.add(low)
     return names
@@ -197,7 +197,7 @@ def _entity_names(doc: Doc) -> tuple[set[str], set[str], set[tuple[str, str]]]:
     date_words: set[str] = set()
     entities: set[tuple[str, str]] = set()
     for entity in doc.ents:
-        entities.add((entity.label_, _normalise_name(entity.text)))
+        entities.add((entity.label_, normalise_name(entity.text)))
         if entity.label_ in {"DATE", "TIME"}:
             date_words.update(t.text for t in entity)
         if entity.label_ not in NAME_LABELS:
@@ -205,7 +205,7 @@ def _entity_names(doc: Doc) -> tuple[set[str], set[str], set[tuple[str, str]]]:
         for token in entity:
             if not any(c.isalpha() for c in token.text):
                 continue
-            low = _normalise_name(token.text)
+            low = normalise_name(token.text)
             # "the" and "of" in "the Bank of England" are no names; "May" and
             # "Will" in a person's name are.
             common = low in ENGLISH_STOP_WORDS and not (entity.label_ == "PERSON" and token.text[:1].isupper())

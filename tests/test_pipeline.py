@@ -178,7 +178,7 @@ def _invent(drafts, pool):
     for d in drafts:
         if "killing two people" in d.text:
             d = Draft(d.text.replace("killing two people", "killing 17 people"), d.inputs)
-        elif d.text.startswith("Rescue teams pulled 14 people"):
+        elif "14 people" in d.text and "Mayor Ines Okafor" in d.text:
             d = Draft(d.text.replace("Mayor Ines Okafor", "Governor Paul Brandt"), d.inputs)
         out.append(d)
     assert sum(a.text != b.text for a, b in zip(out, drafts)) == 2
