@@ -34,12 +34,10 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from dataclasses import replace
-
 import numpy as np
 
 from benchmarks.common import (
-    RESULTS, ROOT, SPLIT_SEED, SectionResult, bcubed, halves, markdown_table, peak_rss_mib, read_jsonl, verdict,
+    RESULTS, ROOT, SPLIT_SEED, SectionResult, bcubed, markdown_table, peak_rss_mib, read_jsonl, verdict,
 )
 
 logger = logging.getLogger(__name__)
@@ -94,15 +92,11 @@ def _baseline_clusterer(threshold: float):
     return lambda indices: tfidf_baseline([" ".join(sentences[i]) for i in indices], threshold)
 
 
-def _tuning_parts(parts: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, list[int]]]:
-    return {d: {"tuned on": parts[d]["tuned on"]} for d in parts}
-
-
 def quality(quick: bool) -> dict[str, Any]:
     """Ours and the baseline on every dev figure, per half; the sweeps of both cuts on the tuning halves."""
     from dataclasses import replace
 
-    from benchmarks.story_data import all_scores, clusterer, dev_sentences, objective, split
+    from benchmarks.story_data import all_scores, clusterer, dev_sentences, split, tuned_on_objective
     from summarizer.config import BriefConfig
 
     repeats = 10 if quick else 40
@@ -113,13 +107,10 @@ def quality(quick: bool) -> dict[str, Any]:
     sweep: dict[float, float] = {}
     if not quick:
         for cut in SWEEP:
-            figures = all_scores(_tuning_parts(parts), clusterer(replace(default, cluster_probability=float(cut))),
-                                 repeats=20, parts_wanted=("tuned on",))
-            sweep[float(cut)] = objective(figures["tuned on"])
-    baseline_sweep = {}
-    for threshold in BASELINE_SWEEP:
-        figures = all_scores(_tuning_parts(parts), _baseline_clusterer(float(threshold)), repeats=20, parts_wanted=("tuned on",))
-        baseline_sweep[float(threshold)] = objective(figures["tuned on"])
+            sweep[float(cut)] = tuned_on_objective(parts, clusterer(replace(default, cluster_probability=float(cut))))
+    baseline_sweep = {
+        float(threshold): tuned_on_objective(parts, _baseline_clusterer(float(threshold))) for threshold in BASELINE_SWEEP
+    }
     baseline_threshold = max(baseline_sweep, key=baseline_sweep.get)
     clock_ours = time.perf_counter()
     ours = all_scores(parts, clusterer(default), repeats)
@@ -279,7 +270,7 @@ def run(quick: bool = False) -> SectionResult:
     )
     sweep_text = ", ".join(f"{k:g}: {v:.3f}" for k, v in q["cut_sweep"].items()) or "not run in a quick run"
     ours = q["ours"]
-    held, tuned, whole = ours["held out"], ours["tuned on"], ours["whole"]
+    held, tuned = ours["held out"], ours["tuned on"]
 
     def gap(key: str, sub: str | None = None) -> float:
         pick = (lambda f: f[key][sub]) if sub else (lambda f: f[key])

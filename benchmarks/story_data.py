@@ -161,3 +161,9 @@ def clusterer(config=None, model=None) -> Clusterer:
                                 sentences=[sentences[i] for i in indices], model=model)
 
     return cluster
+
+
+def tuned_on_objective(parts: dict[str, dict[str, list[int]]], cluster: Clusterer, repeats: int = 20) -> float:
+    """:func:`objective` on the tuned-on halves only: what a cut or threshold is swept by."""
+    tuning = {dataset: {"tuned on": halves_of["tuned on"]} for dataset, halves_of in parts.items()}
+    return objective(all_scores(tuning, cluster, repeats, parts_wanted=("tuned on",))["tuned on"])

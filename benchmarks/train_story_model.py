@@ -23,15 +23,15 @@ from dataclasses import asdict
 
 import numpy as np
 
+from benchmarks.clustering import SWEEP
 from benchmarks.common import ROOT, SPLIT_SEED
-from benchmarks.story_data import all_scores, clusterer, dev_articles, dev_sentences, objective, split
+from benchmarks.story_data import clusterer, dev_articles, dev_sentences, split, tuned_on_objective
 
 logger = logging.getLogger(__name__)
 
 TARGET = ROOT / "summarizer" / "data" / "story_model.json"
 #: Inverse regularisation strength of the logistic regression.
 C = 10.0
-CUTS = [0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4]
 
 
 def pair_rows(indices: list[int], tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -85,12 +85,10 @@ def main() -> None:
     print(f"tokens of {len(tokens)} dev articles in {time.perf_counter() - clock:.0f} s", file=sys.stderr)
     parts = {"ecb": split("ecb"), "mn": split("mn")}
     model, pairs = fit(tokens, parts)
-    tuning = {d: {"tuned on": parts[d]["tuned on"], "held out": [], "whole": []} for d in parts}
     sweep = {}
-    for cut in CUTS:
-        figures = all_scores(tuning, clusterer(BriefConfig(cluster_probability=cut), model), repeats=20, parts_wanted=("tuned on",))
-        sweep[cut] = objective(figures["tuned on"])
-        print(f"cut {cut:.2f}: objective {sweep[cut]:.4f} {figures['tuned on']}", file=sys.stderr)
+    for cut in SWEEP:
+        sweep[cut] = tuned_on_objective(parts, clusterer(BriefConfig(cluster_probability=cut), model))
+        print(f"cut {cut:g}: objective {sweep[cut]:.4f}", file=sys.stderr)
     best = max(sweep, key=sweep.get)
     record = {
         "coefficients": asdict(model),
@@ -102,7 +100,7 @@ def main() -> None:
             "scikit_learn": sklearn.__version__,
             "ner": f"en_core_web_sm {NER_VERSION}",
         },
-        "cut_sweep_on_tuning_halves": {f"{k:.2f}": round(v, 4) for k, v in sweep.items()},
+        "cut_sweep_on_tuning_halves": {f"{k:g}": round(v, 4) for k, v in sweep.items()},
         "best_cut": best,
     }
     TARGET.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

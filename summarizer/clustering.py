@@ -131,9 +131,11 @@ def block_probabilities(
     return sigmoid(score)
 
 
-def _average_linkage(probability: np.ndarray, cut: float) -> np.ndarray:
-    """Flat clusters of average linkage on ``1 - probability``, cut where the mean probability is ``cut``."""
-    # In place: a block of thousands of articles holds few n-by-n arrays.
+def average_linkage(probability: np.ndarray, cut: float) -> np.ndarray:
+    """Flat clusters of average linkage on ``1 - probability``, cut where the mean probability is ``cut``.
+
+    ``probability`` is overwritten (a block of thousands of articles holds few n-by-n arrays).
+    """
     distance = np.subtract(1.0, probability, out=probability)
     np.clip(distance, 0.0, None, out=distance)
     # The upper triangle, as squareform takes it: pair scores are symmetric
@@ -237,7 +239,7 @@ def link_blocks(
             next_label += 1
             continue
         probability = block_probabilities(matrices, model, members, vectors, config.cluster_embedding_weight)
-        local = _average_linkage(probability, config.cluster_probability)
+        local = average_linkage(probability, config.cluster_probability)
         labels[members] = local + next_label
         next_label += int(local.max()) + 1
     renumber: dict[int, int] = {}

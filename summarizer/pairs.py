@@ -183,18 +183,28 @@ def sparse_parts(matrices: PairMatrices, model: StoryModel) -> list[tuple[float,
 FEATURES = ("facts", "words", "place_conflict", "person_conflict", "date_conflict")
 
 
+def _products(matrices: PairMatrices, rows: np.ndarray, cols: np.ndarray) -> dict[str, sp.csr_matrix]:
+    """The facts and words cosines of ``rows`` x ``cols``, sparse."""
+    return {name: getattr(matrices, name)[rows] @ getattr(matrices, name)[cols].T for name in ("facts", "words")}
+
+
+def _conflicts(matrices: PairMatrices, rows: np.ndarray, cols: np.ndarray) -> dict[str, np.ndarray]:
+    """For each conflict feature, which pairs both name one of its kind in their leads and share none."""
+    out = {}
+    for prefix, matrix in matrices.conflicts.items():
+        a, b = matrix[rows], matrix[cols]
+        conflict = np.outer(np.diff(a.indptr) > 0, np.diff(b.indptr) > 0)
+        shared = (a @ b.T).tocoo()
+        conflict[shared.row, shared.col] = False
+        out[CONFLICTS[prefix]] = conflict
+    return out
+
+
 def pair_features(matrices: PairMatrices, rows: np.ndarray, cols: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Each feature of the pairs ``rows`` x ``cols`` (``cols`` defaults to ``rows``), as dense matrices."""
     cols = rows if cols is None else cols
-    features = {
-        "facts": (matrices.facts[rows] @ matrices.facts[cols].T).toarray(),
-        "words": (matrices.words[rows] @ matrices.words[cols].T).toarray(),
-    }
-    for prefix, matrix in matrices.conflicts.items():
-        a, b = matrix[rows], matrix[cols]
-        has_a, has_b = np.diff(a.indptr) > 0, np.diff(b.indptr) > 0
-        shared = (a @ b.T).toarray() > 0
-        features[CONFLICTS[prefix]] = (has_a[:, None] & has_b[None, :] & ~shared).astype(np.float64)
+    features = {name: product.toarray() for name, product in _products(matrices, rows, cols).items()}
+    features.update({name: mask.astype(np.float64) for name, mask in _conflicts(matrices, rows, cols).items()})
     return features
 
 
@@ -206,17 +216,11 @@ def log_odds(matrices: PairMatrices, model: StoryModel, rows: np.ndarray, cols: 
     """
     cols = rows if cols is None else cols
     score = np.full((len(rows), len(cols)), model.bias)
-    for weight, matrix in sparse_parts(matrices, model):
-        score += weight * (matrix[rows] @ matrix[cols].T).toarray()
-    for prefix, matrix in matrices.conflicts.items():
-        weight = getattr(model, CONFLICTS[prefix])
-        if weight == 0:
-            continue
-        a, b = matrix[rows], matrix[cols]
-        conflict = np.outer(np.diff(a.indptr) > 0, np.diff(b.indptr) > 0)
-        shared = (a @ b.T).tocoo()
-        conflict[shared.row, shared.col] = False
-        score[conflict] += weight
+    for name, product in _products(matrices, rows, cols).items():
+        if getattr(model, name):
+            score += getattr(model, name) * product.toarray()
+    for name, conflict in _conflicts(matrices, rows, cols).items():
+        score[conflict] += getattr(model, name)
     return score
 
 

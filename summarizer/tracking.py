@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from .clustering import article_sentences, cluster_articles
+from .clustering import article_sentences, average_linkage, cluster_articles
 from .pairs import StoryModel, article_tokens, pair_matrices, probabilities
 from .config import BriefConfig
 from .document import Article, Brief, Skipped
@@ -665,12 +665,10 @@ class StoryTracker:
         n_old: int,
     ) -> None:
         """Cut ``story_id`` where average linkage over its articles would; the part with its first article keeps it."""
-        from .clustering import _average_linkage
-
         indices = members.get(story_id, [])
         if len(indices) < 3:
             return
-        labels = _average_linkage(probability(indices, indices), self.config.cluster_probability)
+        labels = average_linkage(probability(indices, indices), self.config.cluster_probability)
         if len(set(labels)) == 1:
             return
         parts: dict[int, list[int]] = {}
