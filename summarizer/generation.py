@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -283,10 +283,90 @@ def _select_by_rank(pool: list[PoolSentence], words: int) -> list[int]:
     return chosen
 
 
+@dataclass
+class GenerationUsage:
+    """What a generator's model has done since it was loaded: calls, tokens read and written, seconds.
+
+    Counted under the model's lock, so the figures add up when stories are
+    briefed from several threads; take :meth:`since` an earlier :meth:`copy` for
+    one stretch of work.
+    """
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    new_tokens: int = 0
+    seconds: float = 0.0
+    #: Seconds from each call's start to its first written token: reading the prompt.
+    first_token_seconds: float = 0.0
+
+    def add(self, prompt_tokens: int, new_tokens: int, seconds: float, first_token_seconds: float | None) -> None:
+        self.calls += 1
+        self.prompt_tokens += prompt_tokens
+        self.new_tokens += new_tokens
+        self.seconds += seconds
+        self.first_token_seconds += seconds if first_token_seconds is None else first_token_seconds
+
+    def copy(self) -> GenerationUsage:
+        return replace(self)
+
+    def since(self, earlier: GenerationUsage) -> GenerationUsage:
+        """The work done after ``earlier`` (a :meth:`copy` taken then)."""
+        return GenerationUsage(**{f.name: getattr(self, f.name) - getattr(earlier, f.name) for f in fields(self)})
+
+    @property
+    def tokens_per_second(self) -> float:
+        """Tokens written per second of model time, reading the prompt included (0 before any call)."""
+        return self.new_tokens / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def prompt_tokens_per_second(self) -> float:
+        """Prompt tokens read per second up to each call's first written token."""
+        return self.prompt_tokens / self.first_token_seconds if self.first_token_seconds > 0 else 0.0
+
+    @property
+    def decode_tokens_per_second(self) -> float:
+        """Tokens written per second after the first token of each call: decoding alone."""
+        decoding = self.seconds - self.first_token_seconds
+        return max(0, self.new_tokens - self.calls) / decoding if decoding > 0 else 0.0
+
+
+class FirstTokenClock:
+    """Notes when a model writes its first token; a ``generate`` streamer and a llama.cpp stopping criterion.
+
+    transformers calls a streamer's ``put`` with the prompt, then with each new
+    token; llama-cpp-python calls its stopping criteria after each new token.
+    """
+
+    def __init__(self, skip_first_put: bool = True) -> None:
+        self.start = time.perf_counter()
+        self.first: float | None = None
+        self._puts = 0
+        self._skip = skip_first_put
+
+    def put(self, _value: Any) -> None:
+        self._puts += 1
+        if self.first is None and self._puts > self._skip:
+            self.first = time.perf_counter() - self.start
+
+    def end(self) -> None:
+        pass
+
+    def __call__(self, _tokens: Any, _logits: Any) -> bool:
+        self.put(None)
+        return False
+
+
 class Generator:
     """Writes drafts of a brief from a ranked pool."""
 
     name: str = ""
+
+    @property
+    def usage(self) -> GenerationUsage:
+        """The model calls made so far (none for the extractive mode)."""
+        if "_usage" not in self.__dict__:
+            self._usage = GenerationUsage()
+        return self._usage
 
     def draft(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:  # pragma: no cover
         raise NotImplementedError
@@ -306,6 +386,15 @@ class Generator:
                 self.name, len(kept), len(chosen),
             )
         return kept
+
+
+def answer_tokens(config: BriefConfig) -> int:
+    """Tokens a whole-brief answer may take: ``max_new_tokens``, or more when ``target_words`` needs them.
+
+    English news runs about 1.3 tokens a word; a brief cut off at a fixed
+    budget would end short of its target, or mid-sentence.
+    """
+    return max(config.max_new_tokens, int(config.target_words * 1.6))
 
 
 class ExtractiveGenerator(Generator):
@@ -372,6 +461,7 @@ class _TransformersGenerator(Generator):
             pad = self.tokenizer.eos_token_id
         with self._lock, torch.inference_mode():
             check_deadline(deadline, config)
+            clock = FirstTokenClock()
             output = self.model.generate(
                 **inputs,
                 max_new_tokens=max_new_tokens,
@@ -379,7 +469,12 @@ class _TransformersGenerator(Generator):
                 num_beams=config.num_beams,
                 pad_token_id=pad,
                 max_time=deadline - time.monotonic(),
+                streamer=clock if config.num_beams == 1 else None,  # beam search takes no streamer
             )
+            prompt = int(inputs["input_ids"].shape[1])
+            # A decoder-only model's output starts with its prompt; a seq2seq one's does not.
+            written = int(output.shape[1]) - (0 if self.model.config.is_encoder_decoder else prompt)
+            self.usage.add(prompt, written, time.perf_counter() - clock.start, clock.first)
         check_deadline(deadline, config)
         return output
 
@@ -396,7 +491,7 @@ class Seq2SeqGenerator(_TransformersGenerator):
         if getattr(self.model.config, "model_type", "") in {"t5", "mt5", "umt5", "longt5"}:
             source = "summarize: " + source
         inputs = self.tokenizer(source, return_tensors="pt", truncation=True, max_length=budget)
-        max_new = max(16, min(config.max_new_tokens, int(config.target_words * 1.6)))
+        max_new = answer_tokens(config)
         # A decoder with learned positions (BART, PEGASUS, LED) cannot write past them.
         cfg = self.model.config
         positions = getattr(cfg, "max_decoder_position_embeddings", None) or getattr(cfg, "max_position_embeddings", None)
@@ -444,10 +539,11 @@ class ChatGenerator(Generator):
 
     def _draft_whole(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:
         deadline = deadline_for(config)
-        budget = min(self.window(), 4096) - config.max_new_tokens - 200
+        answer_budget = answer_tokens(config)
+        budget = min(self.window(), 4096) - answer_budget - 200
         chosen = self._fit(pool, list(range(len(pool))), budget)
         source = "\n".join(f"- {self.as_data(pool[i].text)}" for i in chosen)
-        answer = self.chat(BRIEF_PROMPT.format(words=config.target_words, source=source), config.max_new_tokens, deadline, config)
+        answer = self.chat(BRIEF_PROMPT.format(words=config.target_words, source=source), answer_budget, deadline, config)
         return [Draft(s, chosen) for s in split_sentences(clean_answer(answer))]
 
     def _draft_chunked(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:

@@ -17,6 +17,7 @@ from summarizer.generation import (
     Draft,
     ExtractiveGenerator,
     Seq2SeqGenerator,
+    answer_tokens,
     clean_answer,
     keeps_subject,
     load_generator,
@@ -113,6 +114,7 @@ def test_seq2seq_reads_the_top_ranked_sentences_that_fit_in_story_order(seq2seq_
     # sentences (19 + 17 + 8 tokens) fit, the fourth (14 more) does not.
     assert generator.window() == 64
     calls = spy_on_generate(generator, monkeypatch)
+    before = generator.usage.copy()
     drafts = generator.draft(LONG_POOL, BriefConfig(target_words=20))
     read = [0, 1, 2]
     in_story_order = sorted(read, key=lambda i: LONG_POOL[i].occurrences[0][1])
@@ -124,6 +126,9 @@ def test_seq2seq_reads_the_top_ranked_sentences_that_fit_in_story_order(seq2seq_
     summary = generator.tokenizer.decode(output, skip_special_tokens=True)
     assert summary.strip()
     assert drafts == [Draft(s, in_story_order) for s in split_sentences(summary)]
+    # An encoder-decoder's output is all new tokens: none of it is the prompt.
+    usage = generator.usage.since(before)
+    assert (usage.calls, usage.prompt_tokens, usage.new_tokens) == (1, len(given), len(output))
 
 
 def test_causal_prompt_has_the_chat_template_the_system_prompt_and_the_news(causal_folder, monkeypatch):
@@ -133,11 +138,18 @@ def test_causal_prompt_has_the_chat_template_the_system_prompt_and_the_news(caus
     assert generator.strategy(BriefConfig(strategy="whole")) == "whole"
     calls = spy_on_generate(generator, monkeypatch)
     source = RANKED[0]
+    before = generator.usage.copy()
     answer = generator.chat(REWRITE_PROMPT.format(source=source), 8)
     ((given, output),) = calls
     assert given == ids(generator, chat_prompt(REWRITE_PROMPT.format(source=source)))
     assert answer == new_text(generator, calls[0])
     assert len(output) - len(given) <= 8
+    # The usage counts the tokens the model read and wrote in that one call.
+    usage = generator.usage.since(before)
+    assert (usage.calls, usage.prompt_tokens, usage.new_tokens) == (1, len(given), len(output) - len(given))
+    assert usage.seconds > 0 and usage.tokens_per_second == pytest.approx(usage.new_tokens / usage.seconds)
+    # The streamer clocked the first new token: reading the prompt took part of the call, not all of it.
+    assert 0 < usage.first_token_seconds < usage.seconds
 
 
 def test_chat_template_tokens_in_article_text_stay_data(causal_folder, monkeypatch):
@@ -202,10 +214,12 @@ def test_chunked_strategy_fuses_rewrites_and_passes_through(causal_folder, monke
 
 def test_whole_strategy_drops_the_lowest_ranked_sentences_to_fit_the_window(causal_folder, tmp_path, monkeypatch):
     config = BriefConfig(strategy="whole", max_new_tokens=16, target_words=80)
-    # The window holds the answer, 200 tokens for the instructions, and the top
-    # three ranked sentences (19 + 17 + 8 tokens); the fourth (14) is one too many.
+    # The window holds the answer (room for 80 words, more than max_new_tokens),
+    # 200 tokens for the instructions, and the top three ranked sentences
+    # (19 + 17 + 8 tokens); the fourth (14) is one too many.
+    assert answer_tokens(config) == 128
     torch.manual_seed(0)
-    small = load_generator(str(save_tiny_causal(tmp_path / "small", max_position_embeddings=16 + 200 + 44)), config)
+    small = load_generator(str(save_tiny_causal(tmp_path / "small", max_position_embeddings=128 + 200 + 44)), config)
     large = load_generator(str(causal_folder), config)  # 512 positions: the whole pool fits
     for generator, read in ((small, [0, 1, 2]), (large, [0, 1, 2, 3, 4, 5])):
         calls = spy_on_generate(generator, monkeypatch)

@@ -83,11 +83,17 @@ def test_the_tiny_gguf_loads_through_llama_cpp_and_generates(llamacpp, generator
     assert generator.strategy(BriefConfig()) == "chunked"
     assert generator.strategy(BriefConfig(strategy="whole")) == "whole"
     calls = _spy(monkeypatch, generator.llm, "create_completion")
+    before = generator.usage.copy()
     answer = generator.chat(QUESTION, 16)
     assert isinstance(answer, str)
     [call] = calls
     assert call["kwargs"]["temperature"] == 0.0
     assert 0 < call["result"]["usage"]["completion_tokens"] <= 16
+    usage = generator.usage.since(before)
+    assert (usage.calls, usage.prompt_tokens, usage.new_tokens) == (
+        1, len(call["args"][0]), call["result"]["usage"]["completion_tokens"]
+    )
+    assert 0 < usage.first_token_seconds <= usage.seconds
 
 
 def test_the_prompt_is_the_chat_template_with_the_article_as_data(generator, monkeypatch):
