@@ -360,7 +360,7 @@ def run(quick: bool = False, model: str | None = None) -> SectionResult:
         "`BriefConfig` fields, so they are not re-tuned here and the \"held out\" half is not truly unseen: the "
         "halves show how far the figures move between two sets of stories.\n\n" + markdown_table(half_header, half_rows),
         "**Targets**\n\n" + markdown_table(["target", "result"], targets),
-        f"Briefs that fell back to the extractive mode (model failure, timeout or nothing supported): "
+        "Briefs that fell back to the extractive mode (model failure, timeout or nothing supported): "
         + ", ".join(f"{s.label} {s.fallback}" for s in model_systems) + ".",
     ])
     metrics: dict[str, Any] = {

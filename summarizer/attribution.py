@@ -1,8 +1,10 @@
 """Stage 7: attribute each brief sentence to its support and catch inventions.
 
 A brief sentence is supported when one or two pool sentences read like it
-(embedding similarity), carry most of its content words, and carry every name,
-number and date it states.  Its sources are the articles behind that support.
+(embedding similarity), carry most of its content words, carry every name,
+number and date it states, and state it with the same structure: the same
+roles, negation and counted nouns, and no clause they lack (the dependency
+parse, :mod:`summarizer.structure`).  Its sources are the articles behind that support.
 An unsupported sentence is, by default, replaced by the best pool sentence it
 was drawn from, or dropped when that sentence is already in the brief.
 """
@@ -21,12 +23,16 @@ from .config import BriefConfig
 from .document import BriefSentence, PoolSentence
 from .embedding import embed
 from .facts import content_words, extract_facts, missing_facts, Facts
+from .entailment import entailment_problem
+from .structure import structure_problems
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 #: Most pool sentences one brief sentence may draw on: a fusion of two.
 MAX_SUPPORT = 2
+#: Pool sentences nearest to a claim whose words its clauses may draw on.
+CONTEXT = 5
 #: A second support sentence must at least be this similar.
 SECOND_SUPPORT_FLOOR = 0.35
 
@@ -92,6 +98,15 @@ def judge(
         coverage = len(claim_stems & covered) / len(claim_stems)
         if coverage < config.support_min_coverage:
             return Verdict(support, False, f"only {coverage:.0%} of its words are in the sources")
+    if config.guard_structure:
+        context = [pool[i].text for i in ranked[:CONTEXT] if i not in support]
+        problems = structure_problems(claim, [pool[i].text for i in support], context)
+        if problems:
+            return Verdict(support, False, "; ".join(problems))
+    if config.guard_model:
+        problem = entailment_problem(claim, [pool[i].text for i in support], config.guard_model, config.guard_entailment)
+        if problem:
+            return Verdict(support, False, problem)
     return Verdict(support, True, None)
 
 

@@ -67,7 +67,8 @@ class BriefConfig:
     fuse_overlap: float = 0.3
     #: Beam width; 1 is greedy.  Both are deterministic.
     num_beams: int = 1
-    #: Tokens of the model's window kept free for the answer.
+    #: Tokens of the model's window kept free for the answer: at least this
+    #: many, and for a whole brief enough for ``target_words`` (1.6 a word).
     max_new_tokens: int = 160
     #: Causal models with fewer parameters than this use the chunked strategy.
     small_model_params: int = 1_000_000_000
@@ -80,6 +81,15 @@ class BriefConfig:
     support_threshold: float = 0.55
     #: Share of a brief sentence's content words that its support must carry.
     support_min_coverage: float = 0.5
+    #: Also compare the claim's dependency parse with its support's: swapped
+    #: subject and object, a negation added or dropped, a number on another
+    #: noun, a clause the sources lack (:mod:`summarizer.structure`).
+    guard_structure: bool = True
+    #: A natural-language-inference model (hub id or folder) that must find the
+    #: claim entailed by its support; ``None``: none (none ships offline).
+    guard_model: str | None = None
+    #: Entailment probability below which the guard model rejects a claim.
+    guard_entailment: float = 0.5
     #: What to do with an unsupported sentence: ``"replace"`` it with the best
     #: supported pool sentence, ``"drop"`` it, or ``"keep"`` it marked unsupported.
     guard: str = "replace"
@@ -94,6 +104,8 @@ class BriefConfig:
             raise ValueError(f"strategy must be 'auto', 'chunked' or 'whole', got {self.strategy!r}")
         if self.guard not in {"replace", "drop", "keep"}:
             raise ValueError(f"guard must be 'replace', 'drop' or 'keep', got {self.guard!r}")
+        if not 0.0 <= self.guard_entailment <= 1.0:
+            raise ValueError(f"guard_entailment must be between 0 and 1, got {self.guard_entailment}")
         if not 0.0 < self.cluster_probability < 1.0:
             raise ValueError(f"cluster_probability must be between 0 and 1, got {self.cluster_probability}")
         for name in ("max_articles", "max_article_chars", "max_total_chars"):

