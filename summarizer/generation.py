@@ -293,6 +293,7 @@ class GenerationUsage:
     """
 
     calls: int = 0
+    #: Prompt tokens the model read (llama.cpp's kept prompt heads are read once, and counted once).
     prompt_tokens: int = 0
     new_tokens: int = 0
     seconds: float = 0.0

@@ -20,6 +20,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,12 @@ CONTEXT_CAP = 4096
 #: Decoding is greedy, so the seed changes nothing; it is fixed so that no
 #: sampler state depends on the clock.
 SEED = 0
+#: Where the quoted news starts in every prompt: what comes before is the same for each call.
+NEWS_OPENING = "<news>\n"
+#: Shorter heads are read with the news rather than kept.
+MIN_HEAD_TOKENS = 16
+#: Heads kept in memory (one per instruction and brief length; a few MB each).
+HEADS_KEPT = 8
 
 
 def _threads() -> tuple[int, int]:
@@ -99,6 +106,8 @@ class LlamaCppGenerator(ChatGenerator):
         # A llama.cpp context holds one sequence's state: calls must not interleave.
         self._lock = threading.Lock()
         self._special = _special_token_pattern(llm)
+        # The system prompt and instruction before the quoted news, read once per instruction.
+        self._heads: OrderedDict[tuple[int, ...], Any] = OrderedDict()
         template = llm.metadata.get("tokenizer.chat_template")
         self._formatter = None
         if template:  # set up as llama-cpp-python does for the GGUF's own template
@@ -156,6 +165,42 @@ class LlamaCppGenerator(ChatGenerator):
         stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
         return tokens, stop
 
+    def _head(self, user: str, tokens: list[int]) -> tuple[int, ...] | None:
+        """The prompt's tokens before the news it quotes: the same for every call of one instruction."""
+        marker = user.find(NEWS_OPENING)
+        if marker < 0:
+            return None
+        head, _ = self.prompt_tokens(user[: marker + len(NEWS_OPENING)])
+        length = 0
+        for a, b in zip(head, tokens[:-1]):  # at least one token is left to read
+            if a != b:
+                break
+            length += 1
+        return tuple(tokens[:length]) if length >= MIN_HEAD_TOKENS else None
+
+    def _start_from_head(self, user: str, tokens: list[int]) -> int:
+        """Put the context at the end of the prompt's head, read once and kept; the tokens it covers.
+
+        Each call starts from a context that is always made the same way (the
+        head read alone into a fresh context), never from whatever the previous
+        call left: the same input gets the same greedy answer whatever ran before.
+        """
+        head = self._head(user, tokens)
+        if head is None:
+            self.llm.reset()
+            return 0
+        state = self._heads.get(head)
+        if state is None:
+            self.llm.reset()
+            self.llm.eval(list(head))
+            state = self.llm.save_state()
+            self._heads[head] = state
+            if len(self._heads) > HEADS_KEPT:
+                self._heads.popitem(last=False)
+        self._heads.move_to_end(head)
+        self.llm.load_state(state)
+        return len(head)
+
     def chat(
         self, user: str, max_new_tokens: int, deadline: float | None = None, config: BriefConfig | None = None
     ) -> str:
@@ -164,7 +209,8 @@ class LlamaCppGenerator(ChatGenerator):
         Decoding stops at the first token past ``deadline`` and raises
         :class:`GenerationTimeout`, so that the story gets the extractive
         brief with the reason rather than a sentence cut short.  Reading the
-        prompt is one llama.cpp call, checked before and after, not during.
+        prompt is one llama.cpp call, checked before and after, not during;
+        its head (system prompt and instruction) is read once and kept.
         """
         config = config or self.config
         if deadline is None:
@@ -176,12 +222,8 @@ class LlamaCppGenerator(ChatGenerator):
         with self._lock:
             check_deadline(deadline, config)
             tokens, stop = self.prompt_tokens(user)
-            # A fresh context each call: reusing the KV cache of the previous
-            # prompt's prefix changes the batch shapes and so the rounding, and
-            # the same input could get a different greedy answer depending on
-            # what ran before it.
-            self.llm.reset()
             clock = FirstTokenClock(skip_first_put=False)  # stopping criteria see only new tokens
+            cached = self._start_from_head(user, tokens)
             result = self.llm.create_completion(
                 tokens,
                 max_tokens=max_new_tokens,
@@ -192,6 +234,6 @@ class LlamaCppGenerator(ChatGenerator):
                 stopping_criteria=StoppingCriteriaList([clock, past_deadline]),
             )
             written = int(result["usage"]["completion_tokens"])
-            self.usage.add(len(tokens), written, time.perf_counter() - clock.start, clock.first if written else None)
+            self.usage.add(len(tokens) - cached, written, time.perf_counter() - clock.start, clock.first if written else None)
         check_deadline(deadline, config)
         return result["choices"][0]["text"].strip()

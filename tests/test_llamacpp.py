@@ -22,7 +22,16 @@ from summarizer import ModelLoadError, NewsBriefer
 from summarizer.config import BriefConfig
 from summarizer.document import PoolSentence
 from summarizer.examples import EXAMPLE_ARTICLES
-from summarizer.generation import SYSTEM_PROMPT, CausalGenerator, GenerationTimeout, embedded_model_path, load_generator
+from summarizer.generation import (
+    BRIEF_PROMPT,
+    FUSE_PROMPT,
+    REWRITE_PROMPT,
+    SYSTEM_PROMPT,
+    CausalGenerator,
+    GenerationTimeout,
+    embedded_model_path,
+    load_generator,
+)
 from tiny_gguf import write_tiny_gguf
 
 TESTS = Path(__file__).resolve().parent
@@ -139,6 +148,31 @@ def test_greedy_output_is_the_same_twice_and_across_processes(generator, tiny_pa
     generator.chat("Something else first, to leave other state behind.", 24)
     assert generator.chat(QUESTION, 24) == first
     assert _chat_in_a_new_process(tiny_path) == first
+
+
+def test_every_instruction_quotes_the_news_after_a_head_that_llama_cpp_keeps(llamacpp):
+    for prompt in (REWRITE_PROMPT, FUSE_PROMPT, BRIEF_PROMPT):
+        assert llamacpp.NEWS_OPENING + "{source}" in prompt
+
+
+def test_the_prompt_head_is_read_once_and_answers_do_not_depend_on_what_ran_before(generator, monkeypatch):
+    generator._heads.clear()
+    evals = _spy(monkeypatch, generator.llm, "eval")
+    before = generator.usage.copy()
+    quake = REWRITE_PROMPT.format(source=POOL[0].text)
+    rescue = REWRITE_PROMPT.format(source="Rescue teams pulled 14 people from the rubble of the harbour market.")
+    first = generator.chat(quake, 24)
+    generator.chat(rescue, 24)
+    assert generator.chat(quake, 24) == first
+    tokens = [generator.prompt_tokens(p)[0] for p in (quake, rescue, quake)]
+    [head] = list(generator._heads)
+    # The system prompt and instruction, up to the news: read alone, once, for all three calls.
+    assert tokens[0][: len(head)] == tokens[1][: len(head)] == list(head)
+    head_text = generator.llm.detokenize(list(head), special=True).decode("utf-8")
+    assert SYSTEM_PROMPT in head_text and head_text.endswith("<news>\n") and "Port Alden" not in head_text
+    assert [call["args"][0] for call in evals].count(list(head)) == 1
+    usage = generator.usage.since(before)
+    assert usage.prompt_tokens == sum(len(t) for t in tokens) - 3 * len(head)
 
 
 def test_a_deadline_already_passed_raises_before_any_decoding(generator, monkeypatch):
