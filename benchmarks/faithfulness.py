@@ -277,12 +277,16 @@ def run(quick: bool = False, model: str | None = None) -> SectionResult:
     if LABELS.exists():
         g = guard_check()
         metrics["guard_labels"] = {k: v for k, v in g.items() if k != "disagreements"}
+        # The same guard without the dependency-parse checks, for comparison.
+        plain = guard_check(BriefConfig(guard_structure=False))
+        metrics["guard_labels_without_structure"] = {k: v for k, v in plain.items() if k != "disagreements"}
         models = ", ".join(f"{name or 'embedded'} {m['labelled']}" for name, m in g["by_model"].items())
         sections.append(
             f"**The guard against hand labels** ({g['labelled']} raw model sentences on the dev data, "
             f"`benchmarks/guard_labels.jsonl`: {models}; {g['truly_unsupported']} labelled unsupported): precision "
             f"{g['precision']:.2f} ({g['true_positive']} of {g['flagged']} flagged are truly unsupported), recall "
-            f"{g['recall']:.2f} ({g['true_positive']} of {g['truly_unsupported']} unsupported are flagged).\n\n"
+            f"{g['recall']:.2f} ({g['true_positive']} of {g['truly_unsupported']} unsupported are flagged); without the "
+            f"parse checks (`guard_structure=False`) precision {plain['precision']:.2f}, recall {plain['recall']:.2f}.\n\n"
             + markdown_table(
                 ["labels", "sentences", "unsupported", "precision", "recall"],
                 [[name + (" (seen while the structure checks were written)" if name == "design" else " (labelled after, never tuned on)"),
