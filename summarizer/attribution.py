@@ -138,6 +138,7 @@ def attribute_sentences(
     kept: list[BriefSentence] = []
     dropped: list[BriefSentence] = []
     used: set[int] = set()
+    pool_texts = {p.text for p in pool}
     for k, claim in enumerate(claims):
         verdict = judge(claim, claim_vectors[k], pool, pool_vectors, config)
         if verdict.supported:
@@ -151,7 +152,9 @@ def attribute_sentences(
                 )
                 continue
             used.update(verdict.support)
-            kept.append(BriefSentence(claim, _sources(pool, verdict.support), verdict.support, True))
+            kept.append(BriefSentence(
+                claim, _sources(pool, verdict.support), verdict.support, True, rewritten=claim not in pool_texts
+            ))
             continue
         rejected = BriefSentence(claim, _sources(pool, verdict.support), verdict.support, False, reason=verdict.reason)
         if config.guard == "keep":

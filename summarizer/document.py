@@ -7,6 +7,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+#: Marks a brief sentence in markdown that a model wrote in its own words.
+REWRITTEN_MARK = "\u2020"
+
+
 @dataclass
 class Article:
     """One news article as the user gave it.
@@ -84,7 +88,8 @@ class BriefSentence:
 
     ``support`` indexes into the brief's ``pool``; ``sources`` are the ids of the
     articles behind that support.  ``generated`` keeps the model's own sentence
-    when the guard replaced it.
+    when the guard replaced it; ``rewritten`` says that ``text`` is the model's
+    own wording (the guard found it supported), not a sentence of the sources.
     """
 
     text: str
@@ -93,6 +98,7 @@ class BriefSentence:
     supported: bool
     generated: str | None = None
     reason: str | None = None
+    rewritten: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -152,7 +158,7 @@ class Brief:
         lines = []
         for sentence in self.sentences:
             marks = "".join(f"[{numbers[s]}]" for s in sentence.sources if s in numbers)
-            lines.append(f"{sentence.text} {marks}".rstrip())
+            lines.append(f"{sentence.text}{REWRITTEN_MARK if sentence.rewritten else ''} {marks}".rstrip())
         body = " ".join(lines)
         sources = []
         for article in self.articles:
@@ -163,7 +169,10 @@ class Brief:
                 # Only web links: a "javascript:" URL pasted into an article must not become one.
                 name = f"[{name}]({article.url.replace(')', '%29').replace(' ', '%20')})"
             sources.append(f"{numbers[article.id]}. {name}")
-        parts = [body, "", "Sources:", *sources]
+        parts = [body]
+        if any(s.rewritten for s in self.sentences):
+            parts += ["", f"{REWRITTEN_MARK} rewritten by {self.model}, checked against the sources cited"]
+        parts += ["", "Sources:", *sources]
         if self.skipped:
             parts += ["", "Not used:"]
             parts += [f"- input {s.index + 1}: {s.reason}" for s in self.skipped]

@@ -137,3 +137,27 @@ def test_without_a_parser_the_structure_check_steps_aside_with_one_warning(monke
         monkeypatch.undo()
         structure.load_parser.cache_clear()
     assert structure_problems("The dog bit the man.", ["The man bit the dog."]) != []
+
+
+def test_the_model_s_own_wording_is_marked_rewritten_in_the_brief_its_markdown_and_the_page(embedder):
+    from summarizer import webapp
+    from summarizer.document import REWRITTEN_MARK, Article, Brief
+
+    articles = [Article("Quake report one.", source="Harbour Herald"), Article("Quake report two.", source="Coastline Daily")]
+    ids = {"a1": articles[0].id, "a2": articles[1].id}
+    pool = [PoolSentence(p.text, [(ids[a], i) for a, i in p.occurrences]) for p in POOL]
+    rewrite = "A magnitude 6.1 earthquake killed two people in Port Alden on Saturday."
+    invented = "Governor Max Brandt said 40 people died in Port Alden."
+    kept, _ = attribute_sentences([rewrite, POOL[1].text, invented], pool, embedder, BriefConfig(), fallbacks=[[0], [1], [2]])
+    by_text = {s.text: s for s in kept}
+    assert by_text[rewrite].supported and by_text[rewrite].rewritten
+    # A source sentence passed through, and one the guard put in place of an invention, are the outlets' own.
+    assert not by_text[POOL[1].text].rewritten
+    assert by_text[POOL[2].text].generated == invented and not by_text[POOL[2].text].rewritten
+    brief = Brief(text=" ".join(s.text for s in kept), sentences=kept, articles=articles, pool=pool, model="tiny model")
+    markdown = brief.to_markdown()
+    assert f"{rewrite}{REWRITTEN_MARK} [1][2]" in markdown and f"{POOL[1].text}{REWRITTEN_MARK}" not in markdown
+    assert f"{REWRITTEN_MARK} rewritten by tiny model" in markdown
+    assert brief.to_dict()["sentences"][0]["rewritten"] is True
+    page = webapp.render_story(brief, 1)
+    assert page.count('class="nb-sent nb-rewritten"') == 1 and "rewritten by tiny model in its own words" in page
