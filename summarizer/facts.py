@@ -25,10 +25,10 @@ import re
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -117,6 +117,7 @@ NER_VERSION = "3.8.0"
 #: Sentences whose facts are remembered; a batch run reads the same wire sentence many times.
 CACHE_SIZE = 262_144
 
+T = TypeVar("T")
 _lock = threading.Lock()
 _cache: OrderedDict[str, Facts] = OrderedDict()
 
@@ -230,28 +231,41 @@ def _facts(sentence: str, doc: Doc | None) -> Facts:
     return Facts(frozenset(names), frozenset(numbers), frozenset(dates), frozenset(entities))
 
 
+def cached_many(texts: Sequence[str], cache: OrderedDict[str, T], lock: threading.Lock, size: int,
+                compute: Callable[[list[str]], list[T]]) -> list[T]:
+    """``compute`` of each of ``texts``, remembered in the LRU ``cache`` of at most ``size``.
+
+    The texts not seen before are computed in one batch, outside ``lock``, so a
+    slow batch does not hold up readers of the cache.
+    """
+    with lock:
+        found = {t: cache[t] for t in texts if t in cache}
+        for t in found:
+            cache.move_to_end(t)
+    todo = list(dict.fromkeys(t for t in texts if t not in found))
+    if todo:
+        new = dict(zip(todo, compute(todo)))
+        found.update(new)
+        with lock:
+            cache.update(new)
+            while len(cache) > size:
+                cache.popitem(last=False)
+    return [found[t] for t in texts]
+
+
 def extract_facts_many(sentences: Sequence[str], batch_size: int = 256) -> list[Facts]:
     """The facts of each sentence; those not seen before go through the recogniser in batches."""
-    with _lock:
-        found = {s: _cache[s] for s in sentences if s in _cache}
-        for s in found:
-            _cache.move_to_end(s)
-    todo = list(dict.fromkeys(s for s in sentences if s not in found))
-    if todo:
+
+    def compute(todo: list[str]) -> list[Facts]:
         nlp = load_ner()
         if nlp is None:
-            new = {s: _facts(s, None) for s in todo}
-        else:
-            # One pipeline object serves every thread; spaCy does not promise that is safe.
-            with _lock:
-                docs = list(nlp.pipe(todo, batch_size=batch_size))
-            new = {s: _facts(s, doc) for s, doc in zip(todo, docs)}
-        found.update(new)
+            return [_facts(s, None) for s in todo]
+        # One pipeline object serves every thread; spaCy does not promise that is safe.
         with _lock:
-            _cache.update(new)
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
-    return [found[s] for s in sentences]
+            docs = list(nlp.pipe(todo, batch_size=batch_size))
+        return [_facts(s, doc) for s, doc in zip(todo, docs)]
+
+    return cached_many(sentences, _cache, _lock, CACHE_SIZE, compute)
 
 
 def extract_facts(sentence: str) -> Facts:

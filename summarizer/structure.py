@@ -88,16 +88,12 @@ def parse_many(texts: Sequence[str]) -> list[Doc] | None:
     nlp = load_parser()
     if nlp is None:
         return None
-    with _lock:
-        missing = list(dict.fromkeys(t for t in texts if t not in _cache))
-        for text, doc in zip(missing, nlp.pipe(missing)):
-            _cache[text] = doc
-            if len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
-        docs = [_cache[t] for t in texts]
-        for text in texts:
-            _cache.move_to_end(text)
-    return docs
+
+    def compute(todo: list[str]) -> list[Doc]:
+        with _lock:  # one pipeline object serves every thread
+            return list(nlp.pipe(todo))
+
+    return facts.cached_many(texts, _cache, _lock, CACHE_SIZE, compute)
 
 
 def _heads(tokens: Sequence[Token]) -> frozenset[str]:

@@ -161,3 +161,13 @@ def test_the_model_s_own_wording_is_marked_rewritten_in_the_brief_its_markdown_a
     assert brief.to_dict()["sentences"][0]["rewritten"] is True
     page = webapp.render_story(brief, 1)
     assert page.count('class="nb-sent nb-rewritten"') == 1 and "rewritten by tiny model in its own words" in page
+
+
+def test_parses_of_one_call_survive_a_cache_smaller_than_the_call(monkeypatch):
+    from summarizer import structure
+
+    monkeypatch.setattr(structure, "CACHE_SIZE", 2)
+    texts = ["The dog bit the man.", "Police arrested the driver.", "The storm destroyed 300 homes."]
+    docs = structure.parse_many(texts)
+    assert [d.text for d in docs] == texts and len(structure._cache) == 2
+    assert [d.text for d in structure.parse_many(texts[::-1])] == texts[::-1]
