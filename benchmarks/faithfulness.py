@@ -96,6 +96,12 @@ def brief_figures(brief: Brief) -> dict[str, Any]:
     }
 
 
+#: The sets of ``guard_labels.jsonl``, by what the guard's settings saw of them.
+LABEL_SETS = {
+    "design": "seen while the structure checks were written",
+    "tuning": "the clause check's context and threshold were set on these",
+    "held out": "labelled and scored only after the settings were fixed",
+}
 #: The guard's reasons, by the check that gave them (``Verdict.reason`` prefixes).
 GUARD_CHECKS = {
     "not in the sources": "invented name, number or date",
@@ -132,10 +138,9 @@ def _precision_recall(truth: list[bool], flagged: list[bool]) -> dict[str, Any]:
 def guard_check(config: BriefConfig = BriefConfig()) -> dict[str, Any]:
     """Re-judge the hand-labelled sentences and compare with the labels.
 
-    Precision and recall over all labels, over each ``set`` of them ("design":
-    the 30 first labelled, seen while the structure checks were written;
-    "held out": labelled after, never tuned on), the recall of each labelled
-    ``kind`` of error, and the precision of each of the guard's checks.
+    Precision and recall over all labels, over each ``set`` of them (see
+    :data:`LABEL_SETS`), the recall of each labelled ``kind`` of error, and the
+    precision of each of the guard's checks.
     """
     from summarizer.attribution import judge
     from summarizer.document import PoolSentence
@@ -156,9 +161,9 @@ def guard_check(config: BriefConfig = BriefConfig()) -> dict[str, Any]:
     flagged = [r is not None for r in reasons]
     out = _precision_recall(truth, flagged)
     out["by_set"] = {
-        name: _precision_recall([t for t, r in zip(truth, rows) if r.get("set") == name],
-                                [f for f, r in zip(flagged, rows) if r.get("set") == name])
-        for name in sorted({r.get("set", "design") for r in rows})
+        name: _precision_recall([t for t, r in zip(truth, rows) if r["set"] == name],
+                                [f for f, r in zip(flagged, rows) if r["set"] == name])
+        for name in LABEL_SETS
     }
     out["by_model"] = {
         name: _precision_recall([t for t, r in zip(truth, rows) if r.get("model") == name],
@@ -289,8 +294,8 @@ def run(quick: bool = False, model: str | None = None) -> SectionResult:
             f"parse checks (`guard_structure=False`) precision {plain['precision']:.2f}, recall {plain['recall']:.2f}.\n\n"
             + markdown_table(
                 ["labels", "sentences", "unsupported", "precision", "recall"],
-                [[name + (" (seen while the structure checks were written)" if name == "design" else " (labelled after, never tuned on)"),
-                  m["labelled"], m["truly_unsupported"], f"{m['precision']:.2f}", f"{m['recall']:.2f}"]
+                [[f"{name} ({LABEL_SETS[name]})", m["labelled"], m["truly_unsupported"], f"{m['precision']:.2f}",
+                  f"{m['recall']:.2f}"]
                  for name, m in g["by_set"].items()],
             )
         )
