@@ -143,7 +143,8 @@ def _keep_outputs(system: System, briefs: list[tuple[str | None, Any]]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for cluster, brief in briefs:
             pool = [p.text for p in brief.pool]
-            raw = [s for s in raw_output(brief) if s not in set(pool)]
+            pool_texts = set(pool)
+            raw = [s for s in raw_output(brief) if s not in pool_texts]
             handle.write(json.dumps({"cluster": cluster, "model": brief.model, "raw": raw, "pool": pool}) + "\n")
 
 
