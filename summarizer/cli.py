@@ -160,11 +160,16 @@ def build_watch_parser() -> argparse.ArgumentParser:
         prog="newsbrief watch",
         description=(
             "Follow RSS/Atom feeds: every round, read new items, add them to the stories they belong to, "
-            "and print what is new in each story's brief. State is kept in a SQLite file, so a restart carries on."
+            "and print what is new in each story's brief. State is kept in a SQLite file, or in a PostgreSQL "
+            "database that several watchers may share, so a restart carries on."
         ),
     )
     parser.add_argument("feeds", nargs="+", metavar="FEED", help="feed URLs (or local feed files)")
-    parser.add_argument("--db", default="briefs.sqlite", help="the SQLite file holding the stories (default briefs.sqlite)")
+    parser.add_argument(
+        "--db", default="briefs.sqlite", metavar="FILE_OR_URL",
+        help="where the stories are kept: a SQLite file, or a PostgreSQL database as postgresql://user:pass@host/dbname "
+        "(needs the 'postgres' extra; several watchers may share it) (default briefs.sqlite)",
+    )
     parser.add_argument("--every", type=_duration, default=600.0, metavar="DURATION", help="time between rounds: 30s, 10m, 1h (default 10m)")
     parser.add_argument("--once", action="store_true", help="do one round and exit")
     parser.add_argument("--quiet-hours", type=float, default=48.0, help="a story with no new article for this long expires (default 48)")
@@ -226,7 +231,7 @@ def watch_main(argv: list[str]) -> int:
     try:
         briefer = NewsBriefer(model=args.model, embedder=args.embedder, target_words=args.words)
         tracker = StoryTracker(args.db, briefer=briefer, quiet_hours=args.quiet_hours)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ImportError) as exc:  # ImportError: a postgresql:// --db without psycopg
         print(f"newsbrief: error: {exc}", file=sys.stderr)
         return 2
     try:

@@ -16,26 +16,28 @@ not have.  A story with no new article for ``quiet_hours`` (by the articles'
 publication times where they parse, else their arrival) expires: it is kept
 but no longer matched or refreshed.
 
-State is in a :class:`Store`; :class:`SQLiteStore` keeps it in one SQLite file
-so a tracker stopped and started again on the same file carries on.
+State is in a :class:`~summarizer.stores.Store`: :class:`SQLiteStore` keeps it
+in one SQLite file, so a tracker stopped and started again on the same file
+carries on; :class:`PostgresStore` keeps it in a PostgreSQL database that
+several trackers (several watchers) may share.  Each :meth:`StoryTracker.add`
+checks for duplicates and places its articles in one store transaction, which
+on PostgreSQL holds a lock all trackers take, so that watchers sharing a
+database place articles one after another, as one tracker would.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
-import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -45,6 +47,9 @@ from .pairs import StoryModel, article_tokens, pair_matrices, probabilities
 from .config import BriefConfig
 from .document import Article, Brief, Skipped
 
+# The stores and their records lived here first; code and tests import them from this module.
+from .stores import PostgresStore, SQLiteStore, Store, Story, TrackedArticle, open_store  # noqa: F401
+
 logger = logging.getLogger(__name__)
 
 #: Share of sentences two articles must have in common (Jaccard) to be one article.
@@ -52,48 +57,9 @@ NEAR_DUPLICATE = 0.9
 #: Cut that makes the pipeline's clustering keep every article in one story:
 #: the tracker has already decided what a story is.
 _ONE_STORY = 1e-12
-_SCHEMA_VERSION = 1
 
 
 # --- the records ------------------------------------------------------------------
-
-
-@dataclass
-class Story:
-    """A story the tracker follows.
-
-    ``last_event`` is the latest time (seconds since the epoch) of any of its
-    articles; ``dirty`` means it changed since its last brief.
-    """
-
-    id: str
-    created: float
-    last_event: float
-    expired: bool = False
-    dirty: bool = True
-    brief: dict[str, Any] | None = None
-    brief_at: float | None = None
-
-    @property
-    def title(self) -> str | None:
-        """The title of the brief's first cited article, if any."""
-        articles = (self.brief or {}).get("articles") or []
-        return next((a.get("title") for a in articles if a.get("title")), None)
-
-
-@dataclass
-class TrackedArticle:
-    """An article as stored: the article, its story, and what matching needs."""
-
-    article: Article
-    story_id: str
-    arrived: float
-    event_time: float
-    facts: list[str]
-    text_key: str
-    sentence_keys: list[str]
-    url_key: str | None = None
-    briefed: bool = False
 
 
 @dataclass
@@ -133,199 +99,6 @@ class TrackerUpdate:
     unusable: list[Rejected] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     refreshed: list[StoryUpdate] = field(default_factory=list)
-
-
-# --- storage ------------------------------------------------------------------------
-
-
-class Store(Protocol):
-    """Where a tracker keeps its stories, articles and briefs.
-
-    Methods that change state may be grouped in :meth:`transaction`, which
-    commits them together or not at all.
-    """
-
-    def transaction(self) -> Any: ...
-    def stories(self, include_expired: bool = False) -> list[Story]: ...
-    def story(self, story_id: str) -> Story | None: ...
-    def save_story(self, story: Story) -> None: ...
-    def delete_story(self, story_id: str) -> None: ...
-    def add_article(self, record: TrackedArticle) -> None: ...
-    def articles(self, story_ids: Iterable[str] | None = None) -> list[TrackedArticle]: ...
-    def move_articles(self, from_story: str, to_story: str) -> None: ...
-    def assign_articles(self, article_ids: Iterable[str], to_story: str) -> None: ...
-    def mark_briefed(self, article_ids: Iterable[str]) -> None: ...
-    def find_duplicate(self, article: Article, text_key: str, url_key: str | None) -> tuple[str, str] | None: ...
-    def close(self) -> None: ...
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS stories (
-    id TEXT PRIMARY KEY,
-    created REAL NOT NULL,
-    last_event REAL NOT NULL,
-    expired INTEGER NOT NULL DEFAULT 0,
-    dirty INTEGER NOT NULL DEFAULT 1,
-    brief TEXT,
-    brief_at REAL
-);
-CREATE TABLE IF NOT EXISTS articles (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    story_id TEXT NOT NULL REFERENCES stories(id),
-    text TEXT NOT NULL,
-    title TEXT,
-    source TEXT,
-    url TEXT,
-    published TEXT,
-    arrived REAL NOT NULL,
-    event_time REAL NOT NULL,
-    facts TEXT NOT NULL,
-    text_key TEXT NOT NULL,
-    sentence_keys TEXT NOT NULL,
-    url_key TEXT,
-    briefed INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
-CREATE INDEX IF NOT EXISTS articles_text_key ON articles(text_key);
-CREATE INDEX IF NOT EXISTS articles_url_key ON articles(url_key);
-"""
-
-_ARTICLE_COLUMNS = (
-    "id, story_id, text, title, source, url, published, arrived, event_time, "
-    "facts, text_key, sentence_keys, url_key, briefed"
-)
-
-
-class SQLiteStore:
-    """A :class:`Store` in one SQLite file (``":memory:"`` for none).
-
-    One connection, guarded by a lock, so a tracker may be used from several
-    threads one call at a time.  The rollback journal (not WAL) keeps the
-    state in the one file between runs.
-    """
-
-    def __init__(self, path: str | Path = "briefs.sqlite") -> None:
-        self.path = str(path)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
-        self._depth = 0
-        with self.transaction():
-            # executescript would commit mid-transaction, so one statement at a time.
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                self._db.execute(statement)
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(_SCHEMA_VERSION),))
-            elif int(row[0]) != _SCHEMA_VERSION:
-                raise ValueError(f"{self.path} has tracker schema {row[0]}; this version reads {_SCHEMA_VERSION}")
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Commit the writes inside together; nested uses join the outer one."""
-        with self._lock:
-            self._depth += 1
-            if self._depth == 1:
-                self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._db.execute("ROLLBACK")
-                raise
-            self._depth -= 1
-            if self._depth == 0:
-                self._db.execute("COMMIT")
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
-
-    @staticmethod
-    def _story(row: sqlite3.Row) -> Story:
-        return Story(
-            id=row["id"], created=row["created"], last_event=row["last_event"], expired=bool(row["expired"]),
-            dirty=bool(row["dirty"]), brief=json.loads(row["brief"]) if row["brief"] else None, brief_at=row["brief_at"],
-        )
-
-    def stories(self, include_expired: bool = False) -> list[Story]:
-        where = "" if include_expired else "WHERE expired = 0"
-        return [self._story(r) for r in self._query(f"SELECT * FROM stories {where} ORDER BY created, id")]
-
-    def story(self, story_id: str) -> Story | None:
-        rows = self._query("SELECT * FROM stories WHERE id = ?", (story_id,))
-        return self._story(rows[0]) if rows else None
-
-    def save_story(self, story: Story) -> None:
-        with self.transaction():
-            self._db.execute(
-                "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (story.id, story.created, story.last_event, int(story.expired), int(story.dirty),
-                 json.dumps(story.brief, ensure_ascii=False) if story.brief is not None else None, story.brief_at),
-            )
-
-    def delete_story(self, story_id: str) -> None:
-        with self.transaction():
-            self._db.execute("DELETE FROM stories WHERE id = ?", (story_id,))
-
-    def add_article(self, record: TrackedArticle) -> None:
-        a = record.article
-        with self.transaction():
-            self._db.execute(
-                f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (a.id, record.story_id, a.text, a.title, a.source, a.url, a.published, record.arrived,
-                 record.event_time, json.dumps(record.facts), record.text_key, json.dumps(record.sentence_keys),
-                 record.url_key, int(record.briefed)),
-            )
-
-    def articles(self, story_ids: Iterable[str] | None = None) -> list[TrackedArticle]:
-        sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles"
-        params: list[str] = []
-        if story_ids is not None:
-            params = list(story_ids)
-            if not params:
-                return []
-            sql += f" WHERE story_id IN ({','.join('?' * len(params))})"
-        rows = self._query(sql + " ORDER BY seq", params)
-        records = []
-        for r in rows:
-            article = Article(r["text"], title=r["title"], source=r["source"], url=r["url"], published=r["published"])
-            records.append(TrackedArticle(
-                article, r["story_id"], r["arrived"], r["event_time"], json.loads(r["facts"]), r["text_key"],
-                json.loads(r["sentence_keys"]), r["url_key"], bool(r["briefed"]),
-            ))
-        return records
-
-    def move_articles(self, from_story: str, to_story: str) -> None:
-        with self.transaction():
-            self._db.execute("UPDATE articles SET story_id = ?, briefed = 0 WHERE story_id = ?", (to_story, from_story))
-
-    def assign_articles(self, article_ids: Iterable[str], to_story: str) -> None:
-        with self.transaction():
-            self._db.executemany(
-                "UPDATE articles SET story_id = ?, briefed = 0 WHERE id = ?", [(to_story, i) for i in article_ids]
-            )
-
-    def mark_briefed(self, article_ids: Iterable[str]) -> None:
-        with self.transaction():
-            self._db.executemany("UPDATE articles SET briefed = 1 WHERE id = ?", [(i,) for i in article_ids])
-
-    def find_duplicate(self, article: Article, text_key: str, url_key: str | None) -> tuple[str, str] | None:
-        checks = [("id", article.id, "the same article"), ("text_key", text_key, "the same text")]
-        if url_key:
-            checks.insert(1, ("url_key", url_key, "the same URL"))
-        for column, value, reason in checks:
-            rows = self._query(f"SELECT id FROM articles WHERE {column} = ? LIMIT 1", (value,))
-            if rows:
-                return rows[0]["id"], reason
-        return None
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -406,10 +179,18 @@ def _closest_pair(
 # --- the tracker ---------------------------------------------------------------------------
 
 
+class _StoredMeanwhile(Exception):
+    """An article was stored by another writer between this tracker's duplicate check and its insert."""
+
+
 class StoryTracker:
     """Follow stories over time in a :class:`Store` (by default a SQLite file).
 
-    ``briefer`` writes the briefs (default: ``NewsBriefer()``, the embedded
+    ``db`` names the store (see :func:`~summarizer.stores.open_store`): a
+    SQLite file (``":memory:"`` for none), or a ``postgresql://`` /
+    ``postgres://`` URL for a PostgreSQL database that several trackers may
+    share (``pip install "newsbrief[postgres]"``); ``store`` passes one in
+    instead.  ``briefer`` writes the briefs (default: ``NewsBriefer()``, the embedded
     model, loaded on the first refresh); ``config`` sets the clustering
     threshold (default: the briefer's config).  A story with no article newer
     than ``quiet_hours`` expires.  ``clock`` returns the time in seconds since
@@ -418,7 +199,7 @@ class StoryTracker:
 
     def __init__(
         self,
-        db_path: str | Path = "briefs.sqlite",
+        db: str | Path = "briefs.sqlite",
         briefer: Any = None,
         config: BriefConfig | None = None,
         quiet_hours: float = 48.0,
@@ -428,7 +209,7 @@ class StoryTracker:
     ) -> None:
         if quiet_hours <= 0:
             raise ValueError(f"quiet_hours must be positive, got {quiet_hours}")
-        self.store: Store = store if store is not None else SQLiteStore(db_path)
+        self.store: Store = store if store is not None else open_store(db)
         self._briefer = briefer
         self._config = config
         self.quiet_hours = quiet_hours
@@ -504,12 +285,23 @@ class StoryTracker:
         """
         items = [articles] if isinstance(articles, Article) else list(articles)
         with self._lock:
-            update = TrackerUpdate(expired=self.expire())
+            expired = self.expire()
             now = self.clock()
-            records = self._new_records(items, now, update)
-            if records:
-                with self.store.transaction():
-                    self._place(records, now, update)
+            # Each conflict means one more article is stored, so a retry finds it a duplicate.
+            for _ in range(len(items) + 1):
+                update = TrackerUpdate(expired=expired)
+                try:
+                    # One transaction for checking and placing: on a shared store nobody
+                    # can store an article or change a story between the two.
+                    with self.store.transaction():
+                        records = self._new_records(items, now, update)
+                        if records:
+                            self._place(records, now, update)
+                    break
+                except _StoredMeanwhile as exc:
+                    logger.info("article %s was stored by another writer meanwhile; placing the batch again", exc)
+            else:
+                raise RuntimeError("another writer kept storing this batch's articles; nothing was added")
             logger.info(
                 "added %d articles: %d new stories, %d grown, %d duplicates, %d unusable",
                 len(update.assigned), len(update.new_stories), len(update.grown_stories),
@@ -642,7 +434,8 @@ class StoryTracker:
         # 5. Save the new articles and the stories they changed.
         changed = set()
         for record in records:
-            self.store.add_article(record)
+            if not self.store.add_article(record):
+                raise _StoredMeanwhile(record.article.id)
             update.assigned[record.article.id] = record.story_id
             changed.add(record.story_id)
         changed |= set(update.merged.values()) | set(update.split) | set(update.split.values())
@@ -706,10 +499,13 @@ class StoryTracker:
             updates = []
             for story in self.store.stories():
                 if story.dirty:
-                    updates.append(self._refresh_story(story))
+                    update = self._refresh_story(story)
+                    if update is not None:
+                        updates.append(update)
             return updates
 
-    def _refresh_story(self, story: Story) -> StoryUpdate:
+    def _refresh_story(self, story: Story) -> StoryUpdate | None:
+        """A new brief of ``story``; ``None`` if another tracker merged it away while the brief was written."""
         from .pipeline import InputError
 
         records = self.store.articles([story.id])
@@ -718,15 +514,40 @@ class StoryTracker:
             brief = self._summarize_story([r.article for r in records])
         except InputError as exc:
             logger.warning("story %s: no brief (%s)", story.id, exc)
-            self.store.save_story(replace(story, dirty=False))
+            if not self._save_brief(story.id, records, None):
+                return None
             return StoryUpdate(story.id, None, new_articles, [], story.brief is None, error=str(exc))
         before = {s.get("text") for s in (story.brief or {}).get("sentences", [])}
         new_sentences = [s.text for s in brief.sentences if s.text not in before]
-        with self.store.transaction():
-            self.store.save_story(replace(story, dirty=False, brief=brief.to_dict(), brief_at=self.clock()))
-            self.store.mark_briefed(r.article.id for r in records)
+        if not self._save_brief(story.id, records, brief):
+            return None
         logger.info("story %s refreshed: %d new articles, %d new sentences", story.id, len(new_articles), len(new_sentences))
         return StoryUpdate(story.id, brief, new_articles, new_sentences, story.brief is None)
+
+    def _save_brief(self, story_id: str, records: list[TrackedArticle], brief: Brief | None) -> bool:
+        """Save ``brief`` (``None``: keep the old one) of ``records``, the articles ``story_id`` had; ``False`` if it is gone.
+
+        The brief took a while, and on a shared store another tracker may have
+        changed the story meanwhile: the story is read again, and it stays
+        dirty if its articles are no longer the ones briefed.
+        """
+        with self.store.transaction():
+            story = self.store.story(story_id)
+            if story is None:
+                logger.info("story %s was merged into another while its brief was written; brief dropped", story_id)
+                return False
+            current = [r.article.id for r in self.store.articles([story_id])]
+            briefed = [r.article.id for r in records]
+            changed = current != briefed
+            if changed:
+                logger.info("story %s changed while its brief was written; it stays due for a new one", story_id)
+            if brief is None:
+                self.store.save_story(replace(story, dirty=changed))
+                return True
+            self.store.save_story(replace(story, dirty=changed, brief=brief.to_dict(), brief_at=self.clock()))
+            # An article split off meanwhile is due in its new story's brief, not marked as briefed.
+            self.store.mark_briefed(set(briefed) & set(current))
+        return True
 
     def _summarize_story(self, articles: list[Article]) -> Brief:
         """One brief of ``articles``, never split into stories.
