@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from nltk.stem.porter import PorterStemmer
-
 from .config import BriefConfig
 from .document import BriefSentence, PoolSentence
 from .embedding import embed
-from .facts import content_words, extract_facts, missing_facts, Facts
+from .facts import extract_facts, missing_facts, stems, Facts
 from .entailment import entailment_problem
 from .structure import structure_problems
 
@@ -35,19 +32,6 @@ MAX_SUPPORT = 2
 CONTEXT = 5
 #: A second support sentence must at least be this similar.
 SECOND_SUPPORT_FLOOR = 0.35
-
-_stemmer = PorterStemmer()
-
-
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return _stemmer.stem(word)
-
-
-def stems(text: str) -> set[str]:
-    """Stemmed content words: "discussing" and "discuss" are one."""
-    return {_stem(w) for w in content_words(text)}
-
 
 @dataclass
 class Verdict:

@@ -62,9 +62,11 @@ class BriefConfig:
     strategy: str = "auto"
     #: Chunked strategy: a pool sentence longer than this many words is compressed.
     compress_words: int = 28
-    #: Chunked strategy: two neighbouring pool sentences sharing at least this
-    #: share of their content words are fused into one.
-    fuse_overlap: float = 0.3
+    #: Two pool sentences repeat a fact when this share of the shorter one's
+    #: content words (stemmed) is in the other ("most of their words"): a brief
+    #: never holds both.  A model fuses the second into the first when it adds
+    #: a name, number, date or a few words; without a model it is left out.
+    fuse_overlap: float = 0.5
     #: Beam width; 1 is greedy.  Both are deterministic.
     num_beams: int = 1
     #: Tokens of the model's window kept free for the answer: at least this
@@ -106,6 +108,8 @@ class BriefConfig:
             raise ValueError(f"guard must be 'replace', 'drop' or 'keep', got {self.guard!r}")
         if not 0.0 <= self.guard_entailment <= 1.0:
             raise ValueError(f"guard_entailment must be between 0 and 1, got {self.guard_entailment}")
+        if not 0.0 < self.fuse_overlap <= 1.0:
+            raise ValueError(f"fuse_overlap must be above 0 and at most 1, got {self.fuse_overlap}")
         if not 0.0 < self.cluster_probability < 1.0:
             raise ValueError(f"cluster_probability must be between 0 and 1, got {self.cluster_probability}")
         for name in ("max_articles", "max_article_chars", "max_total_chars"):

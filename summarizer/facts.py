@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
+from nltk.stem.porter import PorterStemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 if TYPE_CHECKING:
@@ -299,3 +300,16 @@ def missing_facts(claim: Facts, support: Facts) -> list[str]:
 def content_words(text: str) -> set[str]:
     """Lower-case words of ``text`` without English stop words."""
     return {w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS and len(w) > 1}
+
+
+_stemmer = PorterStemmer()
+
+
+@lru_cache(maxsize=65536)
+def _porter_stem(word: str) -> str:
+    return _stemmer.stem(word)
+
+
+def stems(text: str) -> set[str]:
+    """Stemmed content words (Porter): "discussing" and "discuss" are one."""
+    return {_porter_stem(w) for w in content_words(text)}

@@ -29,6 +29,7 @@ from typing import Any
 
 from .config import BriefConfig
 from .document import PoolSentence
+from .selection import in_story_order, select_sentences, story_position
 from .splitting import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -263,26 +264,6 @@ class Draft:
     inputs: list[int]
 
 
-#: A candidate sharing at least this Jaccard share of content words with a sentence
-#: already chosen adds little: skip it (MMR-style redundancy; the pool merges only
-#: sentences that say the same thing, not ones that overlap).  Tuned on Multi-News dev.
-REDUNDANT_OVERLAP = 0.35
-
-
-def _select_by_rank(pool: list[PoolSentence], words: int) -> list[int]:
-    """Pool indices in rank order until about ``words`` words are covered, skipping near-repeats."""
-    chosen: list[int] = []
-    total = 0
-    for i, sentence in enumerate(pool):
-        if total >= words:
-            break
-        if any(_overlap(sentence.text, pool[j].text) >= REDUNDANT_OVERLAP for j in chosen):
-            continue
-        chosen.append(i)
-        total += len(sentence.text.split())
-    return chosen
-
-
 @dataclass
 class GenerationUsage:
     """What a generator's model has done since it was loaded: calls, tokens read and written, seconds.
@@ -404,14 +385,9 @@ class ExtractiveGenerator(Generator):
     name = EXTRACTIVE
 
     def draft(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:
-        chosen = _select_by_rank(pool, config.target_words)
-        chosen.sort(key=lambda i: _story_position(pool[i]))
-        return [Draft(pool[i].text, [i]) for i in chosen]
-
-
-def _story_position(sentence: PoolSentence) -> tuple[int, int]:
-    # The smallest sentence index tells how near the top of an article it sat.
-    return (min(index for _, index in sentence.occurrences), 0)
+        # Without a model nothing can be fused: a sentence that repeats a chosen one is left out.
+        picks = select_sentences(pool, config.target_words, fuse=False, share=config.fuse_overlap)
+        return [Draft(pool[pick.index].text, [pick.index]) for pick in in_story_order(pool, picks)]
 
 
 class _TransformersGenerator(Generator):
@@ -487,7 +463,7 @@ class Seq2SeqGenerator(_TransformersGenerator):
         deadline = deadline_for(config)
         budget = self.window() - 8
         chosen = self._fit(pool, list(range(len(pool))), budget)
-        chosen.sort(key=lambda i: _story_position(pool[i]))
+        chosen.sort(key=lambda i: story_position(pool[i]))
         source = self.as_data(" ".join(pool[i].text for i in chosen))
         if getattr(self.model.config, "model_type", "") in {"t5", "mt5", "umt5", "longt5"}:
             source = "summarize: " + source
@@ -550,33 +526,38 @@ class ChatGenerator(Generator):
     def _draft_chunked(self, pool: list[PoolSentence], config: BriefConfig) -> list[Draft]:
         # A small model rewrites well only what fits in its attention: one long
         # sentence to compress, or two overlapping ones to fuse.  Short sentences
-        # stay as the outlets wrote them; every output is checked by the guard.
-        chosen = _select_by_rank(pool, int(config.target_words * 1.2))
-        chosen.sort(key=lambda i: _story_position(pool[i]))
+        # with nothing to fuse stay as the outlets wrote them, with no model call;
+        # every output is checked by the guard.
+        picks = in_story_order(pool, select_sentences(pool, int(config.target_words * 1.2), fuse=True,
+                                                      share=config.fuse_overlap))
         drafts: list[Draft] = []
         words = 0
-        k = 0
         deadline = deadline_for(config)
-        while k < len(chosen) and words < config.target_words:
+        for pick in picks:
+            if words >= config.target_words:
+                break
             check_deadline(deadline, config)
-            first = pool[chosen[k]].text
-            second = pool[chosen[k + 1]].text if k + 1 < len(chosen) else None
-            if second and _overlap(first, second) >= config.fuse_overlap:
-                group, prompt = chosen[k : k + 2], FUSE_PROMPT
-            elif len(first.split()) > config.compress_words:
-                group, prompt = chosen[k : k + 1], REWRITE_PROMPT
+            group = pick.inputs
+            text = pool[pick.index].text
+            if pick.partner is not None:
+                prompt = FUSE_PROMPT
+            elif len(text.split()) > config.compress_words:
+                prompt = REWRITE_PROMPT
             else:
-                group, prompt = chosen[k : k + 1], None
-            k += len(group)
-            text = pool[group[0]].text
+                prompt = None
             if prompt is not None:
                 source = "\n".join(self.as_data(pool[i].text) for i in group)
                 max_new = min(config.max_new_tokens, int(len(source.split()) * 1.4) + 8)
                 sentences = split_sentences(clean_answer(self.chat(prompt.format(source=source), max_new, deadline, config)))
-                if sentences and keeps_subject(pool[group[0]].text, sentences[0]):
-                    text = sentences[0]
-                else:
+                answer = sentences[0] if sentences else ""
+                if not answer or not keeps_subject(text, answer):
                     logger.debug("Rewrite dropped the subject or was empty; keeping the pool sentence")
+                elif pick.partner is not None and not keeps_facts([pool[i].text for i in group], answer):
+                    # A fusion that drops what the partner adds only shortens the
+                    # first sentence; the outlet's own wording says more.
+                    logger.debug("Fusion lost a name, number or date; keeping the pool sentence")
+                else:
+                    text = answer
             drafts.append(Draft(text, group))
             words += len(text.split())
         return drafts
@@ -640,9 +621,11 @@ def keeps_subject(source: str, rewrite: str) -> bool:
     return any(name_matches(name, kept) for name in opening)
 
 
-def _overlap(a: str, b: str) -> float:
-    """Jaccard overlap of two sentences' content words."""
-    from .facts import content_words
+def keeps_facts(sources: list[str], text: str) -> bool:
+    """Whether ``text`` carries every name, number and date of each of ``sources``.
 
-    wa, wb = content_words(a), content_words(b)
-    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+    Names are matched leniently (any case, written out), as the pool does.
+    """
+    from .pooling import lost_facts
+
+    return not any(lost_facts(source, text) for source in sources)

@@ -19,6 +19,7 @@ from summarizer.generation import (
     Seq2SeqGenerator,
     answer_tokens,
     clean_answer,
+    keeps_facts,
     keeps_subject,
     load_generator,
 )
@@ -199,17 +200,35 @@ def test_chunked_strategy_fuses_rewrites_and_passes_through(causal_folder, monke
     assert rewrite[0] == ids(generator, chat_prompt(REWRITE_PROMPT.format(source=texts[2])))
     assert [d.inputs for d in drafts] == [[0, 1], [2], [3]]
 
-    def expected(call, source):
+    def expected(call, source, fused_from=None):
         sentences = split_sentences(clean_answer(new_text(generator, call)))
-        return sentences[0] if sentences and keeps_subject(source, sentences[0]) else source
+        ok = sentences and keeps_subject(source, sentences[0])
+        if ok and fused_from:  # a fusion must also keep every name, number and date of both
+            ok = keeps_facts(fused_from, sentences[0])
+        return sentences[0] if ok else source
 
-    assert [d.text for d in drafts] == [expected(fuse, texts[0]), expected(rewrite, texts[2]), texts[3]]
-    # This seed's model writes a fusion that is used as written, and a rewrite
-    # that loses "Mayor Ines Okafor", so the pool sentence stands instead.
-    assert drafts[0].text == split_sentences(new_text(generator, fuse))[0] != texts[0]
-    assert keeps_subject(texts[0], drafts[0].text)
+    assert [d.text for d in drafts] == [expected(fuse, texts[0], texts[:2]), expected(rewrite, texts[2]), texts[3]]
+    # This seed's random model writes a fusion that keeps the subject but loses
+    # the facts ("6.1", "Port Alden", "Sunday" ...), and a rewrite that loses
+    # "Mayor Ines Okafor": the pool sentences stand instead.
+    fused = split_sentences(new_text(generator, fuse))[0]
+    assert fused != texts[0] and keeps_subject(texts[0], fused) and not keeps_facts(texts[:2], fused)
+    assert drafts[0].text == texts[0]
     assert not keeps_subject(texts[2], split_sentences(new_text(generator, rewrite))[0])
     assert drafts[1].text == texts[2]
+
+
+def test_a_fusion_is_kept_only_when_it_keeps_every_fact_of_both():
+    first, second = (
+        "A 5.4-magnitude earthquake hit Kessling on Wednesday, cracking the wall of the town hall.",
+        "The quake was felt as far away as Brandt, 80 kilometres to the north, and cracked the wall of the Kessling town hall.",
+    )
+    assert keeps_facts([first, second], "A 5.4-magnitude quake hit Kessling on Wednesday, cracking the town hall's "
+                                        "wall, and was felt in Brandt, 80 kilometres north.")
+    # The embedded model's own fusion of the two, as it wrote it: true, but Brandt and the 5.4 are gone.
+    assert not keeps_facts([first, second], "The earthquake hit Kessling on Wednesday, causing a wall of the town hall to crack.")
+    # Names are matched as the pool matches them: any case, written out.
+    assert keeps_facts(["Kessling's town hall cracked."], "The KESSLING town hall cracked.")
 
 
 def test_whole_strategy_drops_the_lowest_ranked_sentences_to_fit_the_window(causal_folder, tmp_path, monkeypatch):

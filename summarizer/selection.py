@@ -1,0 +1,132 @@
+"""Choosing what a brief says: pool sentences in rank order, each fact once.
+
+The pool already merges sentences that say the same thing.  What it keeps
+apart are sentences that overlap: two outlets' lines that share most of their
+words but each add something ("A 5.4-magnitude earthquake hit Kessling,
+cracking the wall of the town hall." / "The quake was felt as far away as
+Brandt and cracked the wall of the Kessling town hall.").  Placed side by side
+in a brief they say one fact twice.  :func:`select_sentences` keeps the first
+and names the second as its *partner*: a model fuses the two into one
+sentence, and a brief written without a model leaves the partner out.
+
+:func:`repeated_pairs` is the measure: two brief sentences repeat a fact when
+most of the shorter one's content words are in the other.  The benchmark
+reports it per brief.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .document import PoolSentence
+from .facts import content_words, extract_facts, missing_facts, stems
+
+#: A candidate sharing at least this Jaccard share of content words with a sentence
+#: already chosen adds little: skip it (MMR-style redundancy; the pool merges only
+#: sentences that say the same thing, not ones that overlap).  Tuned on Multi-News dev.
+REDUNDANT_OVERLAP = 0.35
+#: Two sentences repeat a fact when this share of the shorter one's content
+#: words (stemmed) is in the other: "most of their content words".
+REPEAT_SHARE = 0.5
+#: A repeating candidate that adds no name, number or date and fewer than this
+#: many content words is no partner worth a model call: it is left out.
+PARTNER_NEW_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One pool sentence chosen for the brief, and the sentence to fuse into it."""
+
+    #: Index of the chosen pool sentence.
+    index: int
+    #: Index of a lower-ranked pool sentence that repeats part of it and adds
+    #: something; ``None`` when there is nothing to fuse.
+    partner: int | None = None
+
+    @property
+    def inputs(self) -> list[int]:
+        """The pool sentences a draft written from this pick draws on, the chosen one first."""
+        return [self.index] if self.partner is None else [self.index, self.partner]
+
+
+def overlap(a: str, b: str) -> float:
+    """Jaccard overlap of two sentences' content words."""
+    wa, wb = content_words(a), content_words(b)
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def repeat_share(a: str, b: str) -> float:
+    """The share of the shorter sentence's content words (stemmed) that the other has.
+
+    "cracking the wall" and "cracked the wall" share "crack" and "wall".
+    """
+    sa, sb = stems(a), stems(b)
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / min(len(sa), len(sb))
+
+
+def repeats(a: str, b: str, share: float = REPEAT_SHARE) -> bool:
+    """Whether sentences ``a`` and ``b`` say one fact twice (see :func:`repeat_share`)."""
+    return repeat_share(a, b) >= share
+
+
+def repeated_pairs(sentences: Sequence[str], share: float = REPEAT_SHARE) -> list[tuple[int, int]]:
+    """The pairs ``(i, j)``, ``i < j``, of ``sentences`` that repeat a fact."""
+    return [
+        (i, j)
+        for i in range(len(sentences))
+        for j in range(i + 1, len(sentences))
+        if repeats(sentences[i], sentences[j], share)
+    ]
+
+
+def adds_to(candidate: str, chosen: str) -> bool:
+    """Whether ``candidate`` says something ``chosen`` does not: a name, number or date, or a few words."""
+    if missing_facts(extract_facts(candidate), extract_facts(chosen)):
+        return True
+    return len(stems(candidate) - stems(chosen)) >= PARTNER_NEW_WORDS
+
+
+def select_sentences(
+    pool: Sequence[PoolSentence], words: int, fuse: bool, share: float = REPEAT_SHARE
+) -> list[Pick]:
+    """Pool sentences in rank order until about ``words`` words, each fact said once.
+
+    A candidate that repeats a chosen sentence (``share``, see :func:`repeats`)
+    is never chosen on its own.  With ``fuse`` (a model will write the brief),
+    the first such candidate that adds something becomes the chosen
+    sentence's partner, to be fused into it.  A candidate that overlaps a
+    chosen sentence less but still by :data:`REDUNDANT_OVERLAP` is skipped.
+    The picks come in rank order.
+    """
+    picks: list[Pick] = []
+    total = 0
+    for i, sentence in enumerate(pool):
+        if total >= words:
+            break
+        repeated = next(
+            (k for k, pick in enumerate(picks) if any(repeats(sentence.text, pool[m].text, share) for m in pick.inputs)),
+            None,
+        )
+        if repeated is not None:
+            pick = picks[repeated]
+            if fuse and pick.partner is None and adds_to(sentence.text, pool[pick.index].text):
+                picks[repeated] = Pick(pick.index, i)
+            continue
+        if any(overlap(sentence.text, pool[m].text) >= REDUNDANT_OVERLAP for pick in picks for m in pick.inputs):
+            continue
+        picks.append(Pick(i))
+        total += len(sentence.text.split())
+    return picks
+
+
+def story_position(sentence: PoolSentence) -> tuple[int, int]:
+    """Where ``sentence`` sat in the story: its smallest index in any article (near the top first)."""
+    return (min(index for _, index in sentence.occurrences), 0)
+
+
+def in_story_order(pool: Sequence[PoolSentence], picks: list[Pick]) -> list[Pick]:
+    """``picks`` in the order the story tells them (stable for ties)."""
+    return sorted(picks, key=lambda pick: story_position(pool[pick.index]))

@@ -1,0 +1,78 @@
+"""Choosing a brief's sentences: each fact once, overlapping sentences fused or left out."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.config import BriefConfig
+from summarizer.document import PoolSentence
+from summarizer.generation import ExtractiveGenerator
+from summarizer.selection import Pick, repeat_share, repeated_pairs, repeats, select_sentences
+
+# The example stories' Kessling quake, as two outlets wrote it: the pool keeps the
+# two apart (each adds a fact), and a brief that holds both says "cracked the
+# wall of the town hall" twice.
+QUAKE = "A 5.4-magnitude earthquake hit Kessling on Wednesday, cracking the wall of the town hall."
+FELT = "The quake was felt as far away as Brandt, 80 kilometres to the north, and cracked the wall of the Kessling town hall."
+NO_INJURIES = "No injuries were reported, the regional fire service said."
+HALL_AGAIN = "The wall of the Kessling town hall cracked."
+
+
+def _pool(*texts: str) -> list[PoolSentence]:
+    # Rank order is pool order; each sentence sits at its own place in one article.
+    return [PoolSentence(t, [("a1", i)]) for i, t in enumerate(texts)]
+
+
+def test_two_outlets_lines_on_one_fact_repeat_it():
+    assert repeat_share(QUAKE, FELT) >= 0.5 and repeats(QUAKE, FELT)
+    # "cracking" / "cracked": stems count, so a change of tense is no new fact.
+    assert repeat_share("The quake cracked the wall.", "The quake was cracking the wall.") == 1.0
+    assert not repeats(QUAKE, NO_INJURIES)
+    assert repeated_pairs([QUAKE, NO_INJURIES, FELT]) == [(0, 2)]
+    assert repeated_pairs([QUAKE, NO_INJURIES]) == []
+    assert repeated_pairs([]) == []
+
+
+def test_without_a_model_the_repeating_sentence_is_left_out():
+    pool = _pool(QUAKE, NO_INJURIES, FELT)
+    assert select_sentences(pool, 200, fuse=False) == [Pick(0), Pick(1)]
+    drafts = ExtractiveGenerator().draft(pool, BriefConfig(target_words=200))
+    assert [d.text for d in drafts] == [QUAKE, NO_INJURIES]
+    assert repeated_pairs([d.text for d in drafts]) == []
+
+
+def test_with_a_model_a_repeating_sentence_that_adds_a_fact_is_fused_into_the_first():
+    pool = _pool(QUAKE, NO_INJURIES, FELT)
+    picks = select_sentences(pool, 200, fuse=True)
+    # "Brandt" and "80 kilometres" are only in the second: it becomes the partner.
+    assert picks == [Pick(0, partner=2), Pick(1)]
+    assert picks[0].inputs == [0, 2]
+
+
+def test_a_sentence_that_adds_nothing_is_no_partner():
+    # Everything of HALL_AGAIN is in QUAKE or FELT: no model call is worth it.
+    pool = _pool(QUAKE, HALL_AGAIN, NO_INJURIES)
+    assert select_sentences(pool, 200, fuse=True) == [Pick(0), Pick(2)]
+
+
+def test_a_chosen_sentence_takes_one_partner_and_a_third_repeat_is_left_out():
+    third = "Kessling's town hall wall cracked in the quake on Wednesday, felt in Brandt and in Ostheim."
+    pool = _pool(QUAKE, FELT, third, NO_INJURIES)
+    assert select_sentences(pool, 200, fuse=True) == [Pick(0, partner=1), Pick(3)]
+
+
+def test_the_word_budget_stops_the_selection():
+    pool = _pool(QUAKE, NO_INJURIES, "Residents were told to stay away from old buildings for two days.")
+    assert [p.index for p in select_sentences(pool, 10, fuse=False)] == [0]
+    assert [p.index for p in select_sentences(pool, 20, fuse=False)] == [0, 1]
+
+
+def test_the_share_is_a_setting_and_checked():
+    pool = _pool(QUAKE, NO_INJURIES, FELT)
+    # At a share above this pair's, the two stand side by side again.
+    share = repeat_share(QUAKE, FELT)
+    assert [p.index for p in select_sentences(pool, 200, fuse=False, share=min(1.0, share + 0.01))] == [0, 1, 2]
+    with pytest.raises(ValueError, match="fuse_overlap"):
+        BriefConfig(fuse_overlap=0)
+    with pytest.raises(ValueError, match="fuse_overlap"):
+        BriefConfig(fuse_overlap=1.5)
