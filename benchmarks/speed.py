@@ -29,7 +29,7 @@ from benchmarks.common import ROOT, SectionResult, markdown_table
 
 TARGET_WARM = 8.0
 TARGET_COLD = 15.0
-STAGES = ("cleaning", "clustering", "pooling", "generation", "attribution")
+STAGES = ("cleaning", "clustering", "embedding", "pooling", "generation", "attribution")
 
 _CHILD = r"""
 import json, resource, sys, time

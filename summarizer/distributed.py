@@ -509,14 +509,20 @@ class _BriefWriter:
     def __call__(self, batch: pa.Table) -> pa.Table:
         import pyarrow as pa
 
+        from .embedding import embed_distinct
+
         stories, sizes, briefs = [], [], []
-        for packed in batch.to_pylist():
-            story = _unpack_story(packed["payload"])
-            briefer = self.briefer
+        rows = batch.to_pylist()
+        unpacked = [_unpack_story(packed["payload"]) for packed in rows]
+        briefer = self.briefer
+        # The batch's stories embedded together, in full batches, as the pipeline embeds a call's.
+        vectors = embed_distinct(briefer.embedder, (s for story in unpacked for p in story for s in p.sentences))
+        for packed, story in zip(rows, unpacked):
             # The per-story half of NewsBriefer.summarize, so that a brief is the
             # one the single-process pipeline writes for the same story.
             brief = briefer._brief(
-                story, briefer.embedder, briefer.generator, self.skipped, self.timings, lambda f, m: None, 0.0, 1.0
+                story, briefer.embedder, vectors, briefer.generator, self.skipped, self.timings,
+                lambda f, m: None, 0.0, 1.0,
             )
             stories.append(packed["story"])
             sizes.append(len(story))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,3 +77,31 @@ def embed(model: SentenceTransformer, texts: list[str], show_progress: bool = Fa
         show_progress_bar=show_progress,
     )
     return np.asarray(vectors, dtype=np.float32)
+
+
+def embed_distinct(
+    model: SentenceTransformer, texts: Iterable[str], show_progress: bool = False
+) -> dict[str, np.ndarray]:
+    """The embedding of each distinct text of ``texts``, computed once in one batched call.
+
+    Wire copy repeats sentences word for word across outlets and stories; a
+    call that embeds every story's sentences here first and looks them up
+    (:func:`lookup`) never encodes one twice, and encodes in full batches.
+    """
+    distinct = list(dict.fromkeys(texts))
+    return dict(zip(distinct, embed(model, distinct, show_progress=show_progress)))
+
+
+def lookup(
+    model: SentenceTransformer,
+    texts: list[str],
+    known: Mapping[str, np.ndarray] | None = None,
+    show_progress: bool = False,
+) -> np.ndarray:
+    """Embeddings of ``texts``, one row each: from ``known`` where there, the rest embedded now."""
+    if not texts:
+        return embed(model, [])
+    known = known or {}
+    missing = [t for t in texts if t not in known]
+    fresh = embed_distinct(model, missing, show_progress) if missing else {}
+    return np.stack([known[t] if t in known else fresh[t] for t in texts])

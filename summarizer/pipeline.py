@@ -23,7 +23,7 @@ from .cleaning import clean_lines
 from .clustering import cluster_articles
 from .config import BriefConfig
 from .document import Article, Brief, BriefSentence, Skipped
-from .embedding import embed, load_embedder
+from .embedding import embed_distinct, load_embedder, lookup
 from .generation import EXTRACTIVE, Generator, load_generator
 from .language import looks_non_english
 from .pooling import build_pool
@@ -250,13 +250,20 @@ class NewsBriefer:
         logger.info("%d usable articles in %d stories (%d skipped)", len(prepared), len(ordered), len(skipped))
         timings["clustering"] = time.perf_counter() - clock
 
+        # 4. Embed every sentence of every story once, in full batches: the
+        # pools and the guard look them up instead of encoding story by story.
+        progress(0.2, "Embedding sentences")
+        clock = time.perf_counter()
+        vectors = embed_distinct(embedder, (s for p in prepared for s in p.sentences), config.show_progress)
+        timings["embedding"] = time.perf_counter() - clock
+
         generator = self.generator
         briefs = []
         for n, story in enumerate(ordered):
             base = 0.25 + 0.7 * n / len(ordered)
             step = 0.7 / len(ordered)
             progress(base, f"Story {n + 1} of {len(ordered)}: merging sentences")
-            briefs.append(self._brief(story, embedder, generator, skipped, timings, progress, base, step))
+            briefs.append(self._brief(story, embedder, vectors, generator, skipped, timings, progress, base, step))
         progress(1.0, "Done")
         return briefs
 
@@ -264,6 +271,7 @@ class NewsBriefer:
         self,
         story: list[_Prepared],
         embedder: Any,
+        vectors: Mapping[str, Any],
         generator: Generator,
         skipped: list[Skipped],
         shared_timings: dict[str, float],
@@ -278,13 +286,13 @@ class NewsBriefer:
         articles = [p.article for p in story]
         timings = dict(shared_timings)
 
-        # 4. Merge the story's sentences into one ranked pool.
+        # 5. Merge the story's sentences into one ranked pool.
         clock = time.perf_counter()
-        pool = build_pool(articles, embedder, config, sentences=[p.sentences for p in story])
-        pool_vectors = embed(embedder, [p.text for p in pool])
+        pool = build_pool(articles, embedder, config, sentences=[p.sentences for p in story], vectors=vectors)
+        pool_vectors = lookup(embedder, [p.text for p in pool], vectors)
         timings["pooling"] = time.perf_counter() - clock
 
-        # 5. Draft the brief.
+        # 6. Draft the brief.
         progress(base + step * 0.3, f"Writing the brief with {generator.name}")
         logger.info("Story of %d articles: %d pool sentences; generating with %s", len(story), len(pool), generator.name)
         clock = time.perf_counter()
@@ -299,7 +307,7 @@ class NewsBriefer:
             model_name = EXTRACTIVE
         timings["generation"] = time.perf_counter() - clock
 
-        # 6. Attribute every sentence and guard against inventions.
+        # 7. Attribute every sentence and guard against inventions.
         progress(base + step * 0.8, "Checking every sentence against the sources")
         clock = time.perf_counter()
         kept, dropped = attribute_sentences(

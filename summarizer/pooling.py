@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -35,7 +35,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from .clustering import split_articles
 from .config import BriefConfig
 from .document import Article, PoolSentence
-from .embedding import embed, load_embedder
+from .embedding import load_embedder, lookup
 from .facts import _NUMBER_WORDS, content_words, extract_facts, missing_facts
 
 if TYPE_CHECKING:
@@ -391,6 +391,7 @@ def build_pool(
     embedder: SentenceTransformer | None = None,
     config: BriefConfig = BriefConfig(),
     sentences: Sequence[Sequence[str]] | None = None,
+    vectors: Mapping[str, np.ndarray] | None = None,
 ) -> list[PoolSentence]:
     """Merge the sentences of ``articles`` (one story) into a ranked pool.
 
@@ -400,7 +401,10 @@ def build_pool(
     nearer the top of an article), ties in the original order.  ``sentences``,
     one list per article, are the articles'
     :func:`~summarizer.clustering.article_sentences` when the caller has them
-    already.
+    already, and ``vectors`` their embeddings by text
+    (:func:`~summarizer.embedding.embed_distinct`), when the caller embedded
+    several stories' sentences in one batch; sentences missing from it are
+    embedded here.
     """
     # The same article twice (equal ids) would put each sentence in the pool twice.
     unique = {article.id: (article, s) for article, s in zip(articles, split_articles(articles, sentences))}
@@ -419,7 +423,7 @@ def build_pool(
     copies: list[list[int]] = [[] for _ in wordings]
     for n, candidate in enumerate(candidates):
         copies[slot[candidate.text]].append(n)
-    wording_vectors = embed(embedder, wordings, show_progress=config.show_progress)
+    wording_vectors = lookup(embedder, wordings, vectors, show_progress=config.show_progress)
     similarity = wording_vectors @ wording_vectors.T
     common_words = story_common_words(wordings)
     groups = _Groups(candidates, config.dedup_min_coverage, common_words)

@@ -210,3 +210,36 @@ def test_sentences_given_by_the_caller_are_the_ones_pooled(embedder):
     assert (articles[0].id, len(split[0]) - 1) not in {o for p in shorter for o in p.occurrences}
     with pytest.raises(ValueError, match="2 articles but 1 sentence lists"):
         build_pool(articles, embedder, sentences=split[:1])
+
+
+def test_vectors_embedded_once_for_a_call_give_the_same_pool(embedder, monkeypatch):
+    # The pipeline embeds every story's sentences in one batch and hands the
+    # vectors to each pool: the pools are those that embedding per story gives,
+    # and no sentence is encoded twice.
+    from summarizer import embedding
+
+    flood = [Article(WIRE, source="Wire"), Article(REWRITE, source="Rewrite")]
+    quake = [Article("A magnitude 5.4 earthquake struck Kessling on Wednesday. No injuries were reported.")]
+    sentences = [article_sentences(a) for a in flood + quake]
+    encoded: list[str] = []
+    real = embedder.encode
+
+    def counting(texts, *args, **kwargs):
+        encoded.extend(texts)
+        return real(texts, *args, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode", counting)
+    vectors = embedding.embed_distinct(embedder, [s for per in sentences for s in per] + sentences[0])
+    distinct = {s for per in sentences for s in per}
+    assert sorted(encoded) == sorted(distinct) and set(vectors) == distinct
+    for story, story_sentences in ((flood, sentences[:2]), (quake, sentences[2:])):
+        encoded.clear()
+        batched = build_pool(story, embedder, sentences=story_sentences, vectors=vectors)
+        assert encoded == []  # every wording was looked up
+        alone = build_pool(story, embedder, sentences=story_sentences)
+        assert [(p.text, p.occurrences, p.variants) for p in batched] == [(p.text, p.occurrences, p.variants) for p in alone]
+        assert [p.score for p in batched] == pytest.approx([p.score for p in alone], abs=1e-4)
+    # A sentence missing from the vectors is embedded on the spot.
+    encoded.clear()
+    other = embedding.lookup(embedder, ["Shelters stay open.", sentences[2][0]], vectors)
+    assert encoded == ["Shelters stay open."] and other.shape == (2, vectors[sentences[2][0]].shape[0])

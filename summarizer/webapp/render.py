@@ -23,12 +23,13 @@ from .service import BriefService, model_display_name
 STAGES = {
     "cleaning": "Cleaning",
     "clustering": "Grouping stories",
+    "embedding": "Embedding sentences",
     "pooling": "Merging duplicates",
     "generation": "Writing",
     "attribution": "Checking sources",
 }
-#: Cleaning and clustering run once for all stories; every brief carries the same figure.
-SHARED_STAGES = ("cleaning", "clustering")
+#: Cleaning, clustering and embedding run once for all stories; every brief carries the same figure.
+SHARED_STAGES = ("cleaning", "clustering", "embedding")
 #: The counts of ``Brief.stats`` that the overview sums over the stories.
 COUNTS = (
     "articles", "sentences", "pool_sentences", "multi_source_sentences", "boilerplate_lines_removed",
