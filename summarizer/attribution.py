@@ -6,7 +6,9 @@ number and date it states, and state it with the same structure: the same
 roles, negation and counted nouns, and no clause they lack (the dependency
 parse, :mod:`summarizer.structure`).  Its sources are the articles behind that support.
 An unsupported sentence is, by default, replaced by the best pool sentence it
-was drawn from, or dropped when that sentence is already in the brief.
+was drawn from, or dropped when that sentence is already in the brief.  A
+sentence that repeats an earlier one's fact (:func:`summarizer.selection.repeats`)
+is dropped too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .document import BriefSentence, PoolSentence
 from .embedding import embed
 from .facts import extract_facts, missing_facts, stems, Facts
 from .entailment import entailment_problem
+from .selection import repeats
 from .structure import structure_problems
 
 if TYPE_CHECKING:
@@ -126,8 +129,9 @@ def attribute_sentences(
     for k, claim in enumerate(claims):
         verdict = judge(claim, claim_vectors[k], pool, pool_vectors, config)
         if verdict.supported:
-            if verdict.support[0] in used and claim in {s.text for s in kept}:
-                # The same sentence twice says nothing new; it is dropped, and said so.
+            if any(repeats(claim, s.text, config.fuse_overlap) for s in kept):
+                # A sentence that says an earlier one's fact again (the same
+                # sentence, or a rewrite that shrank onto it) is dropped, and said so.
                 dropped.append(
                     BriefSentence(
                         claim, _sources(pool, verdict.support), verdict.support, True,
@@ -146,7 +150,11 @@ def attribute_sentences(
             continue
         candidates = list(fallbacks[k]) if fallbacks else []
         candidates += verdict.support
-        replacement = next((i for i in candidates if i not in used), None)
+        replacement = next(
+            (i for i in candidates
+             if i not in used and not any(repeats(pool[i].text, s.text, config.fuse_overlap) for s in kept)),
+            None,
+        )
         if config.guard == "replace" and replacement is not None:
             used.add(replacement)
             kept.append(

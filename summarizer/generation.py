@@ -29,7 +29,7 @@ from typing import Any
 
 from .config import BriefConfig
 from .document import PoolSentence
-from .selection import in_story_order, select_sentences, story_position
+from .selection import Pick, in_story_order, select_sentences, story_position
 from .splitting import split_sentences
 
 logger = logging.getLogger(__name__)
@@ -528,9 +528,11 @@ class ChatGenerator(Generator):
         # sentence to compress, or two overlapping ones to fuse.  Short sentences
         # with nothing to fuse stay as the outlets wrote them, with no model call;
         # every output is checked by the guard.
-        picks = in_story_order(pool, select_sentences(pool, int(config.target_words * 1.2), fuse=True,
-                                                      share=config.fuse_overlap))
-        drafts: list[Draft] = []
+        # Compressions come out shorter than their sources, so picks are
+        # chosen for twice the target and drafted best-ranked first until the
+        # drafts themselves reach it; the brief then tells them in story order.
+        picks = select_sentences(pool, 2 * config.target_words, fuse=True, share=config.fuse_overlap)
+        drafted: dict[Pick, Draft] = {}
         words = 0
         deadline = deadline_for(config)
         for pick in picks:
@@ -558,9 +560,9 @@ class ChatGenerator(Generator):
                     logger.debug("Fusion lost a name, number or date; keeping the pool sentence")
                 else:
                     text = answer
-            drafts.append(Draft(text, group))
+            drafted[pick] = Draft(text, group)
             words += len(text.split())
-        return drafts
+        return [drafted[pick] for pick in in_story_order(pool, list(drafted))]
 
 
 class CausalGenerator(_TransformersGenerator, ChatGenerator):

@@ -31,6 +31,19 @@ def test_a_repeated_sentence_is_dropped_with_its_reason(embedder):
     assert repeat.sources == ["a1", "a2"]
 
 
+def test_a_rewrite_that_says_an_earlier_sentences_fact_again_is_dropped(embedder):
+    # A compression of the quake sentence that keeps only what the first brief
+    # sentence already says: supported, but a repeat.
+    shrunk = "The magnitude 6.1 earthquake struck Port Alden on Saturday."
+    kept, dropped = attribute_sentences([POOL[0].text, POOL[1].text, shrunk], POOL, embedder, BriefConfig())
+    assert [s.text for s in kept] == [POOL[0].text, POOL[1].text]
+    [repeat] = dropped
+    assert repeat.text == shrunk and repeat.supported and repeat.reason == "dropped: repeats an earlier sentence of the brief"
+    # Without the earlier sentence it says something of its own, and stands.
+    kept, dropped = attribute_sentences([POOL[1].text, shrunk], POOL, embedder, BriefConfig())
+    assert dropped == [] and [s.text for s in kept] == [POOL[1].text, shrunk]
+
+
 def test_every_claim_is_accounted_for(embedder):
     invented = "A magnitude 6.1 earthquake struck Port Alden on Saturday, killing 40 people, Governor Max Brandt said."
     claims = [POOL[0].text, invented, POOL[0].text, POOL[2].text]
