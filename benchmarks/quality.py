@@ -331,22 +331,21 @@ def run(quick: bool = False, model: str | None = None) -> SectionResult:
     def verdict(value: float, target: float) -> str:
         return f"{'met' if value >= target else 'MISSED'} ({value:.2f} vs {target:.2f}, {value - target:+.2f})"
 
-    def repeat_share(system: _System, idx: list[int]) -> tuple[int, int]:
-        """Briefs with a repeated fact, and briefs, over the clusters ``idx``."""
+    def repeat_counts(system: _System, idx: list[int]) -> dict[str, int]:
+        """Briefs, briefs with a repeated fact, and repeated pairs, over the clusters ``idx``."""
         per_brief = [n for i in idx for n in system.repeats[i]]
-        return sum(n > 0 for n in per_brief), len(per_brief)
+        return {"briefs": len(per_brief), "briefs_with_repeat": sum(n > 0 for n in per_brief), "pairs": sum(per_brief)}
 
     repeat_rows, repeat_figures = [], {}
-    for s_ in systems + model_systems + [unchecked]:
-        for part, idx in (("all", all_idx), ("subset", sub_idx)):
-            if s_ in model_systems + [unchecked] and part == "all":
-                continue
-            with_repeat, briefs_n = repeat_share(s_, idx)
-            pairs_n = sum(n for i in idx for n in s_.repeats[i])
-            repeat_figures.setdefault(s_.label, {})[part] = {
-                "briefs": briefs_n, "briefs_with_repeat": with_repeat, "pairs": pairs_n}
-            repeat_rows.append([s_.label, f"{'all ' + str(len(idx)) if part == 'all' else 'first ' + str(len(idx))}",
-                                briefs_n, with_repeat, f"{with_repeat / max(briefs_n, 1):.1%}", pairs_n])
+    for system in systems + model_systems + [unchecked]:
+        # The model runs and the check-off run cover only the subset.
+        parts_run = {"subset": sub_idx} if system in model_systems + [unchecked] else {"all": all_idx, "subset": sub_idx}
+        for part, idx in parts_run.items():
+            found = repeat_counts(system, idx)
+            repeat_figures.setdefault(system.label, {})[part] = found
+            repeat_rows.append([system.label, f"{'all' if part == 'all' else 'first'} {len(idx)}", found["briefs"],
+                                found["briefs_with_repeat"], f"{found['briefs_with_repeat'] / max(found['briefs'], 1):.1%}",
+                                found["pairs"]])
     emb_rep = repeat_figures[EMBEDDED]["subset"]
     ext_rep = repeat_figures[EXTRACTIVE]["all"]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .config import BriefConfig
 from .document import PoolSentence
 from .facts import content_words, extract_facts, missing_facts, stems
 
@@ -27,8 +28,9 @@ from .facts import content_words, extract_facts, missing_facts, stems
 #: sentences that say the same thing, not ones that overlap).  Tuned on Multi-News dev.
 REDUNDANT_OVERLAP = 0.35
 #: Two sentences repeat a fact when this share of the shorter one's content
-#: words (stemmed) is in the other: "most of their content words".
-REPEAT_SHARE = 0.5
+#: words (stemmed) is in the other: "most of their content words".  The
+#: selection and the guard read it from ``BriefConfig.fuse_overlap``.
+REPEAT_SHARE = BriefConfig.fuse_overlap
 #: A repeating candidate that adds no name, number or date and fewer than this
 #: many content words is no partner worth a model call: it is left out.
 PARTNER_NEW_WORDS = 3
@@ -68,8 +70,11 @@ def repeat_share(a: str, b: str) -> float:
 
 
 def repeats(a: str, b: str, share: float = REPEAT_SHARE) -> bool:
-    """Whether sentences ``a`` and ``b`` say one fact twice (see :func:`repeat_share`)."""
-    return repeat_share(a, b) >= share
+    """Whether sentences ``a`` and ``b`` say one fact twice (see :func:`repeat_share`).
+
+    The same sentence twice always does, content words or not.
+    """
+    return a == b or repeat_share(a, b) >= share
 
 
 def repeated_pairs(sentences: Sequence[str], share: float = REPEAT_SHARE) -> list[tuple[int, int]]:

@@ -30,6 +30,8 @@ def test_two_outlets_lines_on_one_fact_repeat_it():
     assert not repeats(QUAKE, NO_INJURIES)
     assert repeated_pairs([QUAKE, NO_INJURIES, FELT]) == [(0, 2)]
     assert repeated_pairs([QUAKE, NO_INJURIES]) == []
+    # A sentence with no content words still repeats itself (the guard dropped exact copies before).
+    assert repeats("It is.", "It is.") and not repeats("It is.", "It was.")
     assert repeated_pairs([]) == []
 
 
