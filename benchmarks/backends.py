@@ -62,7 +62,7 @@ class System:
     """One row of the table: a model, the GGUF backend that runs it, and the drafting strategy."""
 
     label: str
-    model: str | None  # None: the embedded model; "qwen-0.5b"/"qwen-1.5b": a benchmark GGUF
+    model: str  # "extractive", "embedded" or "qwen-0.5b"/"qwen-1.5b": a benchmark GGUF
     backend: str | None = None
     strategy: str = "auto"
     speed: bool = False  # also time the warm story and the cold start
@@ -72,8 +72,8 @@ class System:
 #: would each read a prompt at its slow prompt speed (about an hour in all).
 SYSTEMS = [
     System("extractive", "extractive"),
-    System("SmolLM2-135M, transformers", None, "transformers", speed=True),
-    System("SmolLM2-135M, llama.cpp", None, "llama.cpp", speed=True),
+    System("SmolLM2-135M, transformers", "embedded", "transformers", speed=True),
+    System("SmolLM2-135M, llama.cpp", "embedded", "llama.cpp", speed=True),
     System("Qwen2.5-Coder-0.5B, llama.cpp, chunked", "qwen-0.5b", "llama.cpp", "chunked"),
     System("Qwen2.5-Coder-0.5B, llama.cpp, whole", "qwen-0.5b", "llama.cpp", "whole"),
     System("Qwen2.5-Coder-1.5B, llama.cpp, whole", "qwen-1.5b", "llama.cpp", "whole"),
@@ -86,8 +86,8 @@ OUTPUTS = "bench-outputs"
 # --- the child process: one system ---------------------------------------------------------------
 
 
-def _model_path(model: str | None) -> str | None:
-    if model in (None, "extractive"):
+def _model_path(model: str) -> str:
+    if model in ("embedded", "extractive"):
         return model
     from benchmarks.models import fetch
 

@@ -123,7 +123,8 @@ def render(header: dict[str, Any], results: list[dict[str, Any]]) -> str:
         "",
         f"- Date: {header['date']}",
         f"- Mode: **{header['mode']}**" + (" (subsets; run without --quick for the full figures)" if header["mode"] == "quick" else ""),
-        f"- Model under test: {header['model'] or 'embedded default (SmolLM2-135M-Instruct)'}",
+        "- Models under test: the extractive mode (the default) and the embedded SmolLM2-135M-Instruct"
+        + (f", and {header['model']}" if header["model"] else ""),
         f"- Machine: {m.get('cpus')} CPUs, {m.get('cpu_model', 'unknown CPU')}, {m.get('ram_gib', '?')} GiB RAM; "
         f"load average at start {m.get('load_average')}, at end {header.get('load_average_end')}",
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),

@@ -34,7 +34,7 @@ STAGES = ("cleaning", "clustering", "embedding", "pooling", "generation", "attri
 _CHILD = r"""
 import json, resource, sys, time
 start = float(sys.argv[1])
-model = None if sys.argv[2] == "embedded" else sys.argv[2]
+model = sys.argv[2]
 marks = {}
 def progress(fraction, message):
     if message.startswith("Writing the brief") and "generation_start" not in marks:
@@ -94,7 +94,7 @@ def warm_multinews(repeats: int) -> dict[str, Any] | None:
     except DataMissing:
         return None
     articles = [Article(d) for d in cluster["documents"] if d.strip()]
-    briefer = NewsBriefer(target_words=80).load()
+    briefer = NewsBriefer(model="embedded", target_words=80).load()
     briefer.summarize(articles)
     times, generation, rewritten = [], [], 0
     for _ in range(repeats):
@@ -122,7 +122,7 @@ def run(quick: bool = False, model: str | None = None) -> SectionResult:
     rows = []
     metrics: dict[str, Any] = {}
     warm_table = []
-    for label, m in [("embedded", None), ("extractive", "extractive")] + ([(model, model)] if model else []):
+    for label, m in [("embedded", "embedded"), ("extractive", "extractive")] + ([(model, model)] if model else []):
         times, stages, brief = warm_runs(m, repeats)
         median = statistics.median(times)
         stage_median = {s: statistics.median(x.get(s, 0.0) for x in stages) for s in STAGES}

@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 def main() -> None:
-    demo = webapp.build_app(None, concurrency=1, queue_size=4)
+    demo = webapp.build_app("embedded", concurrency=1, queue_size=4)
     _, url, _ = webapp.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
     try:
         with sync_playwright() as pw:

@@ -825,8 +825,8 @@ def summarize_dataset(
     ``source`` is a JSONL or Parquet file, a folder or list of them, a Ray
     Dataset, or a list of :class:`Article` objects or dicts, with the fields
     ``text`` (required), ``title``, ``source``, ``url`` and ``published``.
-    ``model`` and ``embedder`` are those of :class:`NewsBriefer` (default here:
-    the extractive brief, which needs no language model);  ``num_workers`` actors
+    ``model`` and ``embedder`` are those of :class:`NewsBriefer` (default, as
+    there: the extractive brief, which needs no language model);  ``num_workers`` actors
     prepare the articles and as many write the briefs, each holding one copy of
     the models.  ``address`` is ``None`` for a local Ray (started if needed)
     or a cluster address.  ``output``, when given, is a folder where the briefs

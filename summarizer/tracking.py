@@ -190,8 +190,8 @@ class StoryTracker:
     SQLite file (``":memory:"`` for none), or a ``postgresql://`` /
     ``postgres://`` URL for a PostgreSQL database that several trackers may
     share (``pip install "newsbrief[postgres]"``); ``store`` passes one in
-    instead.  ``briefer`` writes the briefs (default: ``NewsBriefer()``, the embedded
-    model, loaded on the first refresh); ``config`` sets the clustering
+    instead.  ``briefer`` writes the briefs (default: ``NewsBriefer()``, the extractive
+    mode; its embedder loads on the first refresh); ``config`` sets the clustering
     threshold (default: the briefer's config).  A story with no article newer
     than ``quiet_hours`` expires.  ``clock`` returns the time in seconds since
     the epoch (tests inject one).  Calls are serialised by a lock.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.cli import main
+from summarizer.cli import build_batch_parser, build_parser, build_watch_parser, main
 from summarizer.examples import example_text
 from summarizer.inputs import parse_articles
 
@@ -52,6 +52,26 @@ def test_cli_json_from_stdin():
         for sentence in brief["sentences"]:
             assert sentence["text"] in pool and sentence["sources"] and set(sentence["sources"]) <= ids
             assert sentence["sources"] == list(dict.fromkeys(o[0] for o in pool[sentence["text"]]["occurrences"]))
+
+
+def test_cli_default_model_is_extractive_and_embedded_is_one_flag_away(tmp_path, capsys):
+    # Issue #15: the extractive mode measured above the embedded SmolLM2, so it is every command's default.
+    assert build_parser().parse_args(["x.txt"]).model is None  # NewsBriefer's default: extractive
+    assert build_watch_parser().parse_args(["feed.xml"]).model is None
+    assert build_batch_parser().parse_args(["a.jsonl", "--output", "out"]).model == "extractive"
+    assert build_parser().parse_args(["x.txt", "--model", "embedded"]).model == "embedded"
+    for parser in (build_parser(), build_watch_parser(), build_batch_parser()):
+        help_text = " ".join(parser.format_help().split())
+        assert "'extractive' (the default" in help_text and "'embedded' (SmolLM2" in help_text
+    path = tmp_path / "stories.txt"
+    path.write_text(example_text(), encoding="utf-8")
+    assert main([str(path), "--json", "--words", "40"]) == 0
+    briefs = json.loads(capsys.readouterr().out)
+    assert len(briefs) == 3
+    for brief in briefs:
+        pool = {p["text"] for p in brief["pool"]}
+        assert brief["model"] == "extractive"
+        assert all(s["text"] in pool and not s["rewritten"] for s in brief["sentences"])
 
 
 @pytest.mark.parametrize(

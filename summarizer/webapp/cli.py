@@ -13,7 +13,7 @@ import gradio as gr
 from .. import BriefConfig, __version__
 from .inputs import MAX_WORDS, MIN_WORDS
 from .layout import build_app, page_css, theme
-from .service import EMBEDDED, BriefService, model_display_name
+from .service import EXTRACTIVE, BriefService, model_display_name
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="address to listen on (default 127.0.0.1, $NEWSBRIEF_HOST); 0.0.0.0 for every interface")
     parser.add_argument("--port", type=int, default=_env_int("NEWSBRIEF_PORT", 7860),
                         help="port (default 7860, $NEWSBRIEF_PORT)")
-    parser.add_argument("--model", default=os.environ.get("NEWSBRIEF_MODEL") or EMBEDDED,
-                        help="default model: 'embedded' (SmolLM2), 'extractive', a Hugging Face id, a folder "
-                        "or a .gguf file ($NEWSBRIEF_MODEL)")
+    parser.add_argument("--model", default=os.environ.get("NEWSBRIEF_MODEL") or EXTRACTIVE,
+                        help="the page's default model: 'extractive' (the default: the outlets' own sentences, "
+                        "no language model; it scored above SmolLM2 on ROUGE), 'embedded' (SmolLM2-135M-Instruct: "
+                        "rewrites sentences, checked by the guard and underlined on the page), a Hugging Face id, "
+                        "a folder or a .gguf file ($NEWSBRIEF_MODEL)")
     parser.add_argument("--embedder", default=os.environ.get("NEWSBRIEF_EMBEDDER") or None,
                         help="sentence-transformers model id or path ($NEWSBRIEF_EMBEDDER)")
     parser.add_argument("--words", type=int, default=_env_int("NEWSBRIEF_WORDS", defaults.target_words),

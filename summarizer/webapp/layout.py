@@ -15,7 +15,7 @@ from .export import briefs_markdown, write_json
 from .inputs import MAX_WORDS, MIN_WORDS, add_failed_links, read_inputs, upload_folder
 from .messages import page_error, page_warning
 from .render import empty_html, header_html, help_html, render_results, status_html
-from .service import EMBEDDED, MODEL_CHOICES, BriefService, model_argument, run_briefs
+from .service import MODEL_CHOICES, BriefService, model_argument, run_briefs
 
 FILE_TYPES = [".txt", ".md", ".json", ".html", ".htm"]
 PLACEHOLDER = (
@@ -54,7 +54,7 @@ def build_app(
     queue_size: int = 16,
     allow_private_urls: bool = False,
 ) -> gr.Blocks:
-    """The Gradio page; ``model`` is the menu's default (None: the embedded model).
+    """The Gradio page; ``model`` is the menu's default (None: the extractive mode, the default).
 
     Pasted links to loopback, private or link-local addresses are refused
     unless ``allow_private_urls``.
@@ -66,7 +66,7 @@ def build_app(
     """
     config = config or BriefConfig()
     service = service or BriefService(config, embedder, default_model=model)
-    default_choice = EMBEDDED if model_argument(model) is None else str(model)
+    default_choice = model_argument(model)
     choices = list(MODEL_CHOICES)
     if default_choice not in {value for _, value in choices}:
         choices.append((default_choice, default_choice))
@@ -99,8 +99,9 @@ def build_app(
         """Briefs of pasted articles (separated by a line '---', optional Source:/Title:/URL:/Date: headers).
 
         A block of http(s) links, one per line, is fetched as the page does.
-        ``model``: 'embedded', 'extractive', a Hugging Face id or a local path
-        (default: the server's model); ``words``: brief length per story.
+        ``model``: 'extractive', 'embedded' (SmolLM2), a Hugging Face id or a
+        local path (default: the server's model, which is 'extractive' unless
+        it was started with another); ``words``: brief length per story.
         Returns the list of ``Brief.to_dict()``, the largest story first; a
         link that could not be fetched is in every brief's ``skipped`` and
         ``warnings``, with the reason.

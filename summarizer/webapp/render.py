@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import Article, Brief, BriefConfig, BriefSentence, __version__
-from .service import BriefService, model_display_name
+from .service import EMBEDDED, BriefService, model_argument, model_display_name
 
 #: Stage keys of ``Brief.stats["seconds"]`` with the names the page shows.
 STAGES = {
@@ -164,7 +164,8 @@ def render_results(briefs: Sequence[Brief], inputs: int, notes: Sequence[str] = 
 def status_html(service: BriefService, choice: str | None) -> str:
     """One line on the chosen model: loading, ready, failed, or loads on first use."""
     state, error = service.state(choice)
-    return _render("status.html", state=state, error=error, name=model_display_name(choice))
+    return _render("status.html", state=state, error=error, name=model_display_name(choice),
+                   embedded=model_argument(choice) == EMBEDDED)
 
 
 def header_html() -> str:
