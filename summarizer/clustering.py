@@ -7,7 +7,10 @@ kind.  :mod:`summarizer.pairs` turns that into a calibrated probability that
 two articles tell one story, which means the same for two articles as for
 two thousand.  Average-linkage agglomerative clustering over ``1 -
 probability``, cut at ``1 - cluster_probability``, finds the number of stories
-itself.
+itself.  A pairwise cut cannot tell two incidents of one kind whose coverage
+shares most of its names (two title fights of one champion) from one story, so
+each cluster is then split where it falls into two groups that hold together
+far better than with each other (:func:`split_groups`).
 
 Scale: average linkage never joins two groups whose every cross pair is below
 the cut, and a pair's conflicts only lower its probability, so the connected
@@ -131,17 +134,86 @@ def block_probabilities(
     return sigmoid(score)
 
 
-def average_linkage(probability: np.ndarray, cut: float) -> np.ndarray:
+def average_linkage(probability: np.ndarray, cut: float, split_ratio: float = 0.0) -> np.ndarray:
     """Flat clusters of average linkage on ``1 - probability``, cut where the mean probability is ``cut``.
 
-    ``probability`` is overwritten (a block of thousands of articles holds few n-by-n arrays).
+    With ``split_ratio`` above 0, each cluster is then split where it falls
+    into two groups that hold together better than with each other (see
+    :func:`split_groups`).  Labels are numbered from 1.  ``probability`` is
+    overwritten (a block of thousands of articles holds few n-by-n arrays).
     """
     distance = np.subtract(1.0, probability, out=probability)
     np.clip(distance, 0.0, None, out=distance)
     # The upper triangle, as squareform takes it: pair scores are symmetric
     # up to rounding, and both stores of one pair must not disagree.
     tree = linkage(squareform(distance, checks=False), method="average")
+    if split_ratio > 0:
+        return split_groups(tree, 1.0 - cut, split_ratio)
     return fcluster(tree, t=1.0 - cut, criterion="distance")
+
+
+def split_groups(tree: np.ndarray, max_distance: float, ratio: float) -> np.ndarray:
+    """Flat clusters of an average-linkage ``tree`` cut at ``max_distance``, groups that stand apart split off.
+
+    A pairwise cut cannot tell two incidents of one kind (two title fights of
+    one boxer: every cross pair shares the boxer, the belts, the kind of
+    story) from one story whose reports differ; the shape of the group can.
+    A cluster is split into the two groups of its last merge when both hold
+    at least two articles and their mean cross probability is below ``ratio``
+    times the mean probability within the looser of the two; each part is
+    checked again the same way.  One story pasted alone has no such seam.
+
+    Everything is read off the tree: in average linkage a merge's height is
+    the mean cross distance of its two groups, so the sum of distances within
+    every node follows from its children's.
+    """
+    n = len(tree) + 1
+    size = np.ones(2 * n - 1)
+    within = np.zeros(2 * n - 1)  # sum of the distances of the pairs inside each node
+    children = tree[:, :2].astype(np.int64)
+    for k, (a, b, height, count) in enumerate(tree):
+        a, b = int(a), int(b)
+        size[n + k] = count
+        within[n + k] = within[a] + within[b] + size[a] * size[b] * height
+
+    def mean_probability(node: int) -> float:
+        pairs = size[node] * (size[node] - 1) / 2
+        return 1.0 - within[node] / pairs
+
+    def seam(node: int) -> bool:
+        if node < n:
+            return False
+        a, b = children[node - n]
+        if size[a] < 2 or size[b] < 2:
+            return False
+        between = 1.0 - tree[node - n, 2]
+        return between < ratio * min(mean_probability(a), mean_probability(b))
+
+    # The roots of the plain cut: merges at most max_distance high whose parent is higher (or absent).
+    parent = np.full(2 * n - 1, -1, dtype=np.int64)
+    parent[children[:, 0]] = np.arange(n, 2 * n - 1)
+    parent[children[:, 1]] = np.arange(n, 2 * n - 1)
+    height = np.concatenate([np.zeros(n), tree[:, 2]])
+    low = height <= max_distance
+    roots = [int(v) for v in np.flatnonzero(low) if parent[v] < 0 or not low[parent[v]]]
+
+    labels = np.zeros(n, dtype=np.int64)
+    stories = 0
+    stack = sorted(roots, reverse=True)
+    while stack:
+        node = stack.pop()
+        if seam(node):
+            stack.extend(reversed(children[node - n].tolist()))
+            continue
+        stories += 1
+        members = [node]
+        while members:  # the leaves under node
+            v = members.pop()
+            if v < n:
+                labels[v] = stories
+            else:
+                members.extend(children[v - n].tolist())
+    return labels
 
 
 def cluster_articles(
@@ -239,7 +311,7 @@ def link_blocks(
             next_label += 1
             continue
         probability = block_probabilities(matrices, model, members, vectors, config.cluster_embedding_weight)
-        local = average_linkage(probability, config.cluster_probability)
+        local = average_linkage(probability, config.cluster_probability, config.cluster_split_ratio)
         labels[members] = local + next_label
         next_label += int(local.max()) + 1
     renumber: dict[int, int] = {}

@@ -32,6 +32,12 @@ class BriefConfig:
     #: :mod:`summarizer.pairs`) is at least this.  Tuned on the tuning halves of
     #: ECB+ dev and Multi-News dev (``benchmarks/train_story_model.py``).
     cluster_probability: float = 0.1
+    #: A story is split in two when its two halves (the last merge, each of at
+    #: least two articles) have a mean cross probability below this share of
+    #: the mean probability within the looser half: two incidents of one kind,
+    #: each told by several outlets.  0 turns the check off.  Tuned with
+    #: ``cluster_probability`` on the same halves.
+    cluster_split_ratio: float = 0.6
     #: Added to a pair's log-odds times the cosine of the two articles' mean
     #: lead embeddings.  The bundled model was trained without it and measured
     #: no better with it, so it is 0; above 0 the embedder runs on every article.
@@ -112,6 +118,8 @@ class BriefConfig:
             raise ValueError(f"fuse_overlap must be above 0 and at most 1, got {self.fuse_overlap}")
         if not 0.0 < self.cluster_probability < 1.0:
             raise ValueError(f"cluster_probability must be between 0 and 1, got {self.cluster_probability}")
+        if not 0.0 <= self.cluster_split_ratio < 1.0:
+            raise ValueError(f"cluster_split_ratio must be at least 0 and below 1, got {self.cluster_split_ratio}")
         for name in ("max_articles", "max_article_chars", "max_total_chars"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")

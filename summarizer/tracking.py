@@ -8,7 +8,9 @@ story whose articles it most probably shares on average when that average
 reaches ``cluster_probability``, the same cut average linkage makes in a batch; the
 articles that join no story are clustered among themselves with
 :func:`~summarizer.clustering.cluster_articles` and become new stories.  Two
-stories that an article later bridges are merged, as average linkage would.
+stories that an article later bridges are merged, as average linkage would,
+and a story that average linkage would now cut, or split at a seam
+(``cluster_split_ratio``), is split.
 
 Only stories that changed get a new brief, and each refresh says what is new:
 the articles since the last brief and the brief sentences the last brief did
@@ -461,7 +463,8 @@ class StoryTracker:
         indices = members.get(story_id, [])
         if len(indices) < 3:
             return
-        labels = average_linkage(probability(indices, indices), self.config.cluster_probability)
+        config = self.config
+        labels = average_linkage(probability(indices, indices), config.cluster_probability, config.cluster_split_ratio)
         if len(set(labels)) == 1:
             return
         parts: dict[int, list[int]] = {}

@@ -54,6 +54,26 @@ SCHOOL_BUDGET = """The Eastvale school board voted 5-2 on Thursday to approve a 
 Board chair Gloria Mendes said the plan was paid for by a rise in state funding and savings on transport contracts.
 Two members voted against it, arguing that the district should first repair its ageing school buildings."""
 
+# Two title fights of one champion, a day and an ocean apart, each told by two outlets:
+# every cross pair shares the champion and the kind of story, so a pairwise cut joins them.
+FIGHT_SHEFFIELD_A = """Marek Varga kept his heavyweight title on Saturday, stopping Danny Okafor in the seventh round at the Hallam Arena in Sheffield.
+Varga dropped Okafor with a left hook in the sixth round and the referee waved the fight off 40 seconds into the seventh.
+It was the champion's ninth straight title defence, in front of a crowd of 11,000.
+Okafor, who had never been stopped before, said he wanted a rematch."""
+FIGHT_SHEFFIELD_B = """Danny Okafor's bid for the world heavyweight title ended in the seventh round in Sheffield on Saturday night, when Marek Varga's left hook proved too much.
+Varga forced the referee to stop the bout at the Hallam Arena after a knockdown in the sixth, his ninth defence of the belt.
+"He hits harder than anyone I have faced," Okafor said afterwards.
+Varga's promoter, Ilse Brandt, said the champion would fight again in the spring."""
+FIGHT_NEWYORK_A = """Marek Varga defended his heavyweight title at Madison Square Garden in New York on Sunday with a unanimous points win over Luis Ortega.
+The judges scored the 12-round fight 117-111, 116-112 and 118-110 for the champion, who boxed behind his jab for most of the night.
+Ortega, from Puerto Rico, cut Varga above the right eye in the fourth round but could not stop him.
+It was Varga's first fight in the United States."""
+FIGHT_NEWYORK_B = """Luis Ortega lost on points to Marek Varga at Madison Square Garden on Sunday, going the full 12 rounds in New York.
+The three judges scored it 117-111, 116-112 and 118-110.
+A cut over the champion's right eye in the fourth round gave Ortega's corner hope, but the jab kept him away.
+"I came to win, not to survive," Ortega said."""
+
+
 def _groups(labels: list[int]) -> set[frozenset[int]]:
     groups: dict[int, set[int]] = {}
     for i, label in enumerate(labels):
@@ -81,6 +101,92 @@ def test_one_fire_two_bridge_collapses_and_a_budget_are_four_stories() -> None:
 def test_one_fire_pasted_alone_is_one_story() -> None:
     assert cluster_articles([Article(text=FIRE_CHIEF), Article(text=FIRE_WORKER)]) == [0, 0]
     assert cluster_articles([Article(text=BRIDGE_ELKTON), Article(text=BRIDGE_BRAYFORD)]) == [0, 1]
+
+
+def test_two_fights_of_one_champion_each_told_twice_are_two_stories() -> None:
+    texts = (FIGHT_SHEFFIELD_A, FIGHT_NEWYORK_A, FIGHT_SHEFFIELD_B, FIGHT_NEWYORK_B)
+    articles = [Article(text=t) for t in texts]
+    assert cluster_articles(articles) == [0, 1, 0, 1]
+    # The pairwise cut alone joins them: the seam between the two groups is what splits them.
+    assert cluster_articles(articles, config=BriefConfig(cluster_split_ratio=0.0)) == [0, 0, 0, 0]
+    # With one report of each fight there is no group to see; the pair decides (a known limit).
+    assert cluster_articles(articles[:2]) == [0, 0]
+
+
+def _split_by_brute_force(probability, cut: float, ratio: float) -> set[frozenset[int]]:
+    """The seam rule computed from the matrix itself: re-link each cluster and compare the means directly."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    def tree(members):
+        return linkage(squareform(1.0 - probability[np.ix_(members, members)], checks=False), method="average")
+
+    def mean_within(members):
+        block = probability[np.ix_(members, members)]
+        return (block.sum() - np.trace(block)) / (len(members) * (len(members) - 1))
+
+    found: set[frozenset[int]] = set()
+    flat = fcluster(tree(np.arange(len(probability))), t=1.0 - cut, criterion="distance")
+    stack = [np.flatnonzero(flat == label) for label in np.unique(flat)]
+    while stack:
+        members = stack.pop()
+        if len(members) >= 4:
+            halves = fcluster(tree(members), t=2, criterion="maxclust")
+            a, b = members[halves == 1], members[halves == 2]
+            between = probability[np.ix_(a, b)].mean()
+            if len(a) >= 2 and len(b) >= 2 and between < ratio * min(mean_within(a), mean_within(b)):
+                stack += [a, b]
+                continue
+        found.add(frozenset(int(m) for m in members))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_split_groups_reads_the_means_off_the_tree(seed) -> None:
+    """The tree-only computation equals re-linking each cluster and averaging its pairs."""
+    import numpy as np
+
+    from summarizer.clustering import average_linkage
+
+    rng = np.random.default_rng(seed)
+    # Planted incidents of a few articles each, in two or three "kinds" whose incidents share a lot.
+    n = 18
+    incident = rng.integers(0, 6, n)
+    kind = incident % 2 + (seed % 2) * (incident % 3)
+    probability = np.where(incident[:, None] == incident[None, :], 0.9, np.where(kind[:, None] == kind[None, :], 0.35, 0.02))
+    probability = np.clip(probability + rng.normal(0, 0.05, (n, n)), 0.001, 0.999)
+    probability = (probability + probability.T) / 2
+    np.fill_diagonal(probability, 1.0)
+    for ratio in (0.3, 0.6, 0.9):
+        labels = average_linkage(probability.copy(), 0.1, ratio)
+        assert _groups(labels.tolist()) == _split_by_brute_force(probability, 0.1, ratio)
+        assert sorted(set(labels.tolist())) == list(range(1, len(set(labels.tolist())) + 1))
+    plain = average_linkage(probability.copy(), 0.1)
+    assert len(set(average_linkage(probability.copy(), 0.1, 0.6).tolist())) >= len(set(plain.tolist()))
+
+
+def test_a_story_with_no_seam_is_not_split() -> None:
+    import numpy as np
+
+    from summarizer.clustering import average_linkage
+
+    # Five reports that all link loosely and evenly: one story, however loose.
+    loose = np.full((5, 5), 0.3)
+    loose[0, 1] = loose[1, 0] = loose[2, 3] = loose[3, 2] = 0.4
+    np.fill_diagonal(loose, 1.0)
+    assert len(set(average_linkage(loose.copy(), 0.1, 0.6).tolist())) == 1
+    # Two tight pairs that link to each other at a third of their own strength: two stories.
+    seam = np.array([[1, .9, .3, .3], [.9, 1, .3, .3], [.3, .3, 1, .9], [.3, .3, .9, 1]])
+    assert _groups(average_linkage(seam.copy(), 0.1, 0.6).tolist()) == {frozenset({0, 1}), frozenset({2, 3})}
+    assert len(set(average_linkage(seam.copy(), 0.1, 0.0).tolist())) == 1
+
+
+def test_split_ratio_is_validated() -> None:
+    with pytest.raises(ValueError, match="cluster_split_ratio"):
+        BriefConfig(cluster_split_ratio=-0.1)
+    with pytest.raises(ValueError, match="cluster_split_ratio"):
+        BriefConfig(cluster_split_ratio=1.0)
 
 
 def _pair_probabilities(token_lists):
@@ -188,8 +294,9 @@ def embedder():
 def test_ecbplus_dev_floor() -> None:
     """All of ECB+ dev in one call: 462 articles, 40 incidents (two of one kind per topic).
 
-    Measured with the bundled pair model and cut 0.1: BCubed P 0.789, R 0.979,
-    F1 0.874, 34 stories.  The floors sit a little under that.
+    Measured with the bundled pair model, cut 0.1 and split ratio 0.6: BCubed
+    P 0.902, R 0.954, F1 0.927, 41 stories (0.874 and 34 stories without the
+    seam split).  The floors sit a little under that.
     """
     from benchmarks.common import bcubed
 
@@ -200,9 +307,9 @@ def test_ecbplus_dev_floor() -> None:
     stories = len(set(labels))
     print(f"\nECB+ dev whole: BCubed P {precision:.3f} R {recall:.3f} F1 {f1:.3f}, {stories} stories "
           f"(gold {len({r['subtopic'] for r in rows})})")
-    assert f1 >= 0.845, (precision, recall, f1)
-    assert recall >= 0.95, (precision, recall, f1)
-    assert 28 <= stories <= 42, stories
+    assert f1 >= 0.9, (precision, recall, f1)
+    assert recall >= 0.93, (precision, recall, f1)
+    assert 32 <= stories <= 48, stories
 
 
 @pytest.mark.skipif(not (DATA / "multinews" / "multinews_dev.jsonl").exists(), reason="../shared/data is absent")
