@@ -10,7 +10,7 @@ probability``, cut at ``1 - cluster_probability``, finds the number of stories
 itself.  A pairwise cut cannot tell two incidents of one kind whose coverage
 shares most of its names (two title fights of one champion) from one story, so
 each cluster is then split where it falls into two groups that hold together
-far better than with each other (:func:`split_groups`).
+far better than with each other (see :mod:`summarizer.linkage`).
 
 Scale: average linkage never joins two groups whose every cross pair is below
 the cut, and a pair's conflicts only lower its probability, so the connected
@@ -18,7 +18,9 @@ components of the graph of pairs whose facts-and-words score alone reaches
 the cut are exact blocks.  The graph comes from chunked sparse products; each
 block is then clustered exactly, so the result is the same as one dense
 clustering at any input size, in memory that grows with the block sizes
-rather than with n squared.
+rather than with n squared.  A block of more than ``cluster_max_block``
+articles is linked on its candidate pairs alone (every other pair counted as
+probability 0), so that its memory grows with those pairs instead.
 """
 
 from __future__ import annotations
@@ -30,14 +32,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import squareform
 
 from .config import BriefConfig
 from .document import Article
 from .embedding import embed, load_embedder
-from .pairs import PairMatrices, StoryModel, article_tokens, log_odds, pair_matrices, sigmoid, sparse_parts
+from .linkage import flat_clusters, linked_stories, sparse_average_linkage
+from .pairs import CONFLICTS, PairMatrices, StoryModel, article_tokens, log_odds, pair_matrices, sigmoid, sparse_parts
 from .splitting import split_sentences
 
 if TYPE_CHECKING:
@@ -125,95 +126,82 @@ def block_probabilities(
     members: np.ndarray,
     vectors: np.ndarray | None = None,
     embedding_weight: float = 0.0,
+    cols: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The probability of one story for every pair of ``members``, embeddings blended into the log-odds."""
-    score = log_odds(matrices, model, members)
+    """The probability of one story for every pair of ``members`` x ``cols`` (default ``members``), embeddings blended in."""
+    cols = members if cols is None else cols
+    score = log_odds(matrices, model, members, cols)
     if vectors is not None and embedding_weight > 0:
-        block = vectors[members]
-        score += embedding_weight * np.clip(block @ block.T, 0, 1)
+        score += embedding_weight * np.clip(vectors[members] @ vectors[cols].T, 0, 1)
     return sigmoid(score)
 
 
-def average_linkage(probability: np.ndarray, cut: float, split_ratio: float = 0.0) -> np.ndarray:
-    """Flat clusters of average linkage on ``1 - probability``, cut where the mean probability is ``cut``.
+def block_distances(
+    matrices: PairMatrices,
+    model: StoryModel,
+    members: np.ndarray,
+    vectors: np.ndarray | None = None,
+    embedding_weight: float = 0.0,
+) -> np.ndarray:
+    """``1 - probability`` of every pair ``i < j`` of ``members``, condensed as scipy's linkage takes it.
 
-    With ``split_ratio`` above 0, each cluster is then split where it falls
-    into two groups that hold together better than with each other (see
-    :func:`split_groups`).  Labels are numbered from 1.  ``probability`` is
-    overwritten (a block of thousands of articles holds few n-by-n arrays).
+    Built a chunk of rows at a time, so that no square array of the block is
+    ever held: the condensed vector is half a square, and exact linkage needs
+    it and one copy.
     """
-    distance = np.subtract(1.0, probability, out=probability)
-    np.clip(distance, 0.0, None, out=distance)
-    # The upper triangle, as squareform takes it: pair scores are symmetric
-    # up to rounding, and both stores of one pair must not disagree.
-    tree = linkage(squareform(distance, checks=False), method="average")
-    if split_ratio > 0:
-        return split_groups(tree, 1.0 - cut, split_ratio)
-    return fcluster(tree, t=1.0 - cut, criterion="distance")
+    m = len(members)
+    distance = np.empty(m * (m - 1) // 2)
+    chunk = max(1, _PAIRS_PER_CHUNK // max(m, 1))
+    offset = 0
+    for start in range(0, m - 1, chunk):
+        stop = min(m - 1, start + chunk)
+        probability = block_probabilities(matrices, model, members[start:stop], vectors, embedding_weight, members)
+        for row, i in enumerate(range(start, stop)):
+            distance[offset : offset + m - i - 1] = probability[row, i + 1 :]
+            offset += m - i - 1
+    return np.subtract(1.0, distance, out=distance)
 
 
-def split_groups(tree: np.ndarray, max_distance: float, ratio: float) -> np.ndarray:
-    """Flat clusters of an average-linkage ``tree`` cut at ``max_distance``, groups that stand apart split off.
+def candidate_probabilities(
+    matrices: PairMatrices,
+    model: StoryModel,
+    members: np.ndarray,
+    min_score: float,
+    vectors: np.ndarray | None = None,
+    embedding_weight: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs ``a < b`` of ``members`` whose facts-and-words score reaches ``min_score``, and their probabilities.
 
-    A pairwise cut cannot tell two incidents of one kind (two title fights of
-    one boxer: every cross pair shares the boxer, the belts, the kind of
-    story) from one story whose reports differ; the shape of the group can.
-    A cluster is split into the two groups of its last merge when both hold
-    at least two articles and their mean cross probability is below ``ratio``
-    times the mean probability within the looser of the two; each part is
-    checked again the same way.  One story pasted alone has no such seam.
-
-    Everything is read off the tree: in average linkage a merge's height is
-    the mean cross distance of its two groups, so the sum of distances within
-    every node follows from its children's.
+    The same probability as :func:`block_probabilities` for each pair, built
+    from sparse products a chunk of rows at a time: no square array of the
+    block is ever held.  Returns positions into ``members`` and the probabilities.
     """
-    n = len(tree) + 1
-    size = np.ones(2 * n - 1)
-    within = np.zeros(2 * n - 1)  # sum of the distances of the pairs inside each node
-    children = tree[:, :2].astype(np.int64)
-    for k, (a, b, height, count) in enumerate(tree):
-        a, b = int(a), int(b)
-        size[n + k] = count
-        within[n + k] = within[a] + within[b] + size[a] * size[b] * height
-
-    def mean_probability(node: int) -> float:
-        pairs = size[node] * (size[node] - 1) / 2
-        return 1.0 - within[node] / pairs
-
-    def seam(node: int) -> bool:
-        if node < n:
-            return False
-        a, b = children[node - n]
-        if size[a] < 2 or size[b] < 2:
-            return False
-        between = 1.0 - tree[node - n, 2]
-        return between < ratio * min(mean_probability(a), mean_probability(b))
-
-    # The roots of the plain cut: merges at most max_distance high whose parent is higher (or absent).
-    parent = np.full(2 * n - 1, -1, dtype=np.int64)
-    parent[children[:, 0]] = np.arange(n, 2 * n - 1)
-    parent[children[:, 1]] = np.arange(n, 2 * n - 1)
-    height = np.concatenate([np.zeros(n), tree[:, 2]])
-    low = height <= max_distance
-    roots = [int(v) for v in np.flatnonzero(low) if parent[v] < 0 or not low[parent[v]]]
-
-    labels = np.zeros(n, dtype=np.int64)
-    stories = 0
-    stack = sorted(roots, reverse=True)
-    while stack:
-        node = stack.pop()
-        if seam(node):
-            stack.extend(reversed(children[node - n].tolist()))
-            continue
-        stories += 1
-        members = [node]
-        while members:  # the leaves under node
-            v = members.pop()
-            if v < n:
-                labels[v] = stories
-            else:
-                members.extend(children[v - n].tolist())
-    return labels
+    m = len(members)
+    parts = [(w, matrix[members]) for w, matrix in sparse_parts(matrices, model)]
+    leads = {prefix: matrix[members].tocsr() for prefix, matrix in matrices.conflicts.items()}
+    named = {prefix: np.diff(matrix.indptr) > 0 for prefix, matrix in leads.items()}
+    chunk = max(1, _PAIRS_PER_CHUNK // max(m, 1))
+    firsts, seconds, probabilities = [], [], []
+    for start in range(0, m, chunk):
+        rows = slice(start, min(m, start + chunk))
+        block = _sparse_similarity(parts, rows).tocoo()
+        keep = (block.col > block.row + start) & (block.data >= min_score)
+        first, second = block.row[keep].astype(np.int64) + start, block.col[keep].astype(np.int64)
+        score = block.data[keep] + model.bias
+        for prefix, matrix in leads.items():
+            shared = (matrix[rows] @ matrix.T).tocoo()
+            shared_keys = (shared.row.astype(np.int64) + start) * m + shared.col
+            conflict = named[prefix][first] & named[prefix][second] & ~np.isin(first * m + second, shared_keys)
+            score[conflict] += getattr(model, CONFLICTS[prefix])
+        if vectors is not None and embedding_weight > 0:
+            cosine = np.einsum("ij,ij->i", vectors[members[first]], vectors[members[second]])
+            score += embedding_weight * np.clip(cosine, 0, 1)
+        firsts.append(first)
+        seconds.append(second)
+        probabilities.append(sigmoid(score))
+    if not firsts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(probabilities)
 
 
 def cluster_articles(
@@ -310,8 +298,17 @@ def link_blocks(
             labels[members] = next_label
             next_label += 1
             continue
-        probability = block_probabilities(matrices, model, members, vectors, config.cluster_embedding_weight)
-        local = average_linkage(probability, config.cluster_probability, config.cluster_split_ratio)
+        min_score = min_candidate_score(model, config, vectors is not None)
+        # At a bound of zero every pair may link, and a pair left out would not count as 0.
+        if len(members) > config.cluster_max_block and min_score > 0:
+            first, second, probability = candidate_probabilities(
+                matrices, model, members, min_score, vectors, config.cluster_embedding_weight
+            )
+            tree = sparse_average_linkage(len(members), first, second, probability, config.cluster_probability)
+            local = flat_clusters(tree, len(members), 1.0 - config.cluster_probability, config.cluster_split_ratio)
+        else:
+            distance = block_distances(matrices, model, members, vectors, config.cluster_embedding_weight)
+            local = linked_stories(distance, len(members), config.cluster_probability, config.cluster_split_ratio)
         labels[members] = local + next_label
         next_label += int(local.max()) + 1
     renumber: dict[int, int] = {}

@@ -38,6 +38,11 @@ class BriefConfig:
     #: each told by several outlets.  0 turns the check off.  Tuned with
     #: ``cluster_probability`` on the same halves.
     cluster_split_ratio: float = 0.6
+    #: Blocks of linked articles (connected by pairs that may reach the cut)
+    #: of up to this many are linked exactly, which takes 8 bytes times the
+    #: block size squared (800 MB at 10,000); larger ones are linked on their
+    #: candidate pairs alone, every other pair counted as probability 0.
+    cluster_max_block: int = 10_000
     #: Added to a pair's log-odds times the cosine of the two articles' mean
     #: lead embeddings.  The bundled model was trained without it and measured
     #: no better with it, so it is 0; above 0 the embedder runs on every article.
@@ -120,6 +125,8 @@ class BriefConfig:
             raise ValueError(f"cluster_probability must be between 0 and 1, got {self.cluster_probability}")
         if not 0.0 <= self.cluster_split_ratio < 1.0:
             raise ValueError(f"cluster_split_ratio must be at least 0 and below 1, got {self.cluster_split_ratio}")
+        if self.cluster_max_block < 2:
+            raise ValueError(f"cluster_max_block must be at least 2, got {self.cluster_max_block}")
         for name in ("max_articles", "max_article_chars", "max_total_chars"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")

@@ -44,7 +44,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from .clustering import article_sentences, average_linkage, cluster_articles
+from .clustering import article_sentences, cluster_articles
+from .linkage import average_linkage
 from .pairs import StoryModel, article_tokens, pair_matrices, probabilities
 from .config import BriefConfig
 from .document import Article, Brief, Skipped

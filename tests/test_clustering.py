@@ -147,7 +147,7 @@ def test_split_groups_reads_the_means_off_the_tree(seed) -> None:
     """The tree-only computation equals re-linking each cluster and averaging its pairs."""
     import numpy as np
 
-    from summarizer.clustering import average_linkage
+    from summarizer.linkage import average_linkage
 
     rng = np.random.default_rng(seed)
     # Planted incidents of a few articles each, in two or three "kinds" whose incidents share a lot.
@@ -169,7 +169,7 @@ def test_split_groups_reads_the_means_off_the_tree(seed) -> None:
 def test_a_story_with_no_seam_is_not_split() -> None:
     import numpy as np
 
-    from summarizer.clustering import average_linkage
+    from summarizer.linkage import average_linkage
 
     # Five reports that all link loosely and evenly: one story, however loose.
     loose = np.full((5, 5), 0.3)
