@@ -251,6 +251,14 @@ def watch_main(argv: list[str]) -> int:
             except (ModelLoadError, EmbedderError) as exc:
                 print(f"newsbrief: error: {exc}", file=sys.stderr)
                 return 2
+            except tracker.store.unavailable as exc:
+                # The round's placement is one transaction, rolled back; its articles are
+                # read again next round and stories left unbriefed stay due.
+                if args.once:
+                    print(f"newsbrief: error: the story database is unreachable: {exc}", file=sys.stderr)
+                    return 1
+                print(f"newsbrief: warning: the story database is unreachable ({exc}); trying again next round",
+                      file=sys.stderr)
             if args.once:
                 return 0
             time.sleep(max(0.0, args.every - (time.monotonic() - started)))

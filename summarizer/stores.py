@@ -92,8 +92,12 @@ class Store(Protocol):
     """Where a tracker keeps its stories, articles and briefs.
 
     Methods that change state may be grouped in :meth:`transaction`, which
-    commits them together or not at all.
+    commits them together or not at all.  ``unavailable`` names the errors
+    that mean the database could not be reached for now (a server restart):
+    the call may be made again later.
     """
+
+    unavailable: tuple[type[BaseException], ...]
 
     def transaction(self) -> Any: ...
     def stories(self, include_expired: bool = False) -> list[Story]: ...
@@ -225,6 +229,9 @@ class SQLiteStore:
     threads one call at a time.  The rollback journal (not WAL) keeps the
     state in the one file between runs.
     """
+
+    #: A file is always there to open; a locked one is waited for by sqlite itself.
+    unavailable: tuple[type[BaseException], ...] = ()
 
     def __init__(self, path: str | Path = "briefs.sqlite") -> None:
         self.path = str(path)
@@ -402,6 +409,8 @@ class PostgresStore:
             ) from exc
         self.url = url
         self._psycopg = psycopg
+        # A broken connection fails the call that finds it; one that cannot be opened again, the next.
+        self.unavailable = (psycopg.OperationalError, ConnectionError)
         self._lock = threading.RLock()
         self._depth = 0
         self._conn = self._connect()
@@ -497,8 +506,11 @@ class PostgresStore:
             self._execute("DELETE FROM stories WHERE id = %s", (story_id,))
 
     def add_article(self, record: TrackedArticle) -> bool:
-        """Store ``record``; ``False`` (and nothing stored) if its id, URL key or text key is stored already."""
-        values = _article_values(record)
+        """Store ``record``; ``False`` (and nothing stored) if its id, URL key or text key is stored already.
+
+        PostgreSQL text cannot hold a NUL character, so each is stored as U+FFFD.
+        """
+        values = tuple(v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in _article_values(record))
         with self.transaction():
             cursor = self._execute(
                 f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join(['%s'] * len(values))}) "

@@ -301,6 +301,77 @@ def test_postgres_store_connects_again_after_losing_its_connection(pg_url):
     store.close()
 
 
+def _terminate_other_connections(url: str) -> int:
+    """Cut every other connection to the database, as a server restart would; how many were cut."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return len(rows)
+
+
+def test_a_watcher_carries_on_after_losing_the_database(pg_url, tmp_path, monkeypatch, capsys):
+    """A round that finds the connection gone is reported and skipped; the next round adds its articles."""
+    import types
+
+    import summarizer.cli as cli
+
+    feed = tmp_path / "feed.xml"
+    feed.write_text(_feed_xml([QUAKE_A]), encoding="utf-8")
+    rounds = []
+
+    def between_rounds(seconds: float) -> None:
+        rounds.append(capsys.readouterr())
+        if len(rounds) == 1:  # after the first round: the server restarts, and the feed grows
+            assert _terminate_other_connections(pg_url) >= 1
+            feed.write_text(_feed_xml([QUAKE_A, QUAKE_B, BANK]), encoding="utf-8")
+        elif len(rounds) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "time", types.SimpleNamespace(monotonic=time.monotonic, strftime=time.strftime,
+                                                           sleep=between_rounds))
+    args = ["watch", str(feed), "--db", pg_url, "--every", "1s", "--model", "extractive", "--allow-private"]
+    assert main(args) == 0
+    first, lost, again = rounds
+    assert "1 new articles, 1 new stories" in first.out
+    assert "the story database is unreachable" in lost.err and "trying again next round" in lost.err
+    assert "new articles" not in lost.out
+    assert "2 new articles" in again.out and "1 duplicates" in again.out
+    tracker = StoryTracker(pg_url, quiet_hours=YEAR)
+    assert sorted(r.article.text for r in tracker.store.articles()) == sorted(a.text for a in (QUAKE_A, QUAKE_B, BANK))
+    assert all(story.brief for story in tracker.stories())  # the stories the lost round left due were briefed
+    tracker.close()
+
+
+def test_watch_once_says_when_the_database_is_unreachable(pg_url, tmp_path, monkeypatch, capsys):
+    import psycopg
+
+    feed = tmp_path / "feed.xml"
+    feed.write_text(_feed_xml([QUAKE_A]), encoding="utf-8")
+
+    def gone(self, *args, **kwargs):
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(StoryTracker, "add", gone)
+    assert main(["watch", str(feed), "--db", pg_url, "--once", "--model", "extractive", "--allow-private"]) == 1
+    assert "the story database is unreachable: server closed the connection" in capsys.readouterr().err
+
+
+def test_postgres_stores_a_nul_character_as_a_replacement_mark(pg_url):
+    store = open_store(pg_url)
+    text = "The 6.1 quake hit Port Alden\x00 on Tuesday, officials said."
+    article = Article(text, title="Quake\x00", url="http://example.com/nul")
+    store.save_story(Story("s1", SEPT_3, SEPT_3))
+    assert store.add_article(_record(article, "s1")) is True
+    [stored] = store.articles()
+    assert stored.article.text == text.replace("\x00", "\ufffd") and stored.article.title == "Quake\ufffd"
+    assert store.find_duplicate(article, _record(article, "s1").text_key, url_key(article.url)) is not None
+    store.close()
+
+
 def test_an_article_stored_by_another_writer_meanwhile_is_a_duplicate(pg_url, monkeypatch):
     """A writer that takes no lock stores an article between the tracker's duplicate check and its insert."""
     import psycopg
