@@ -1,0 +1,126 @@
+"""The opt-in int8 ONNX embedder: exported once and cached, close to float32, clear when its packages are missing."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import numpy as np
+import pytest
+
+from summarizer import embedding
+from summarizer.embedding import EmbedderError, OnnxEmbedder, embed, load_embedder, load_onnx_int8
+
+_MISSING = [name for name in ("onnxruntime", "onnx", "onnxscript") if importlib.util.find_spec(name) is None]
+needs_onnx = pytest.mark.skipif(
+    bool(_MISSING), reason=f"{', '.join(_MISSING)} not installed (pip install 'newsbrief[onnx]')"
+)
+
+#: Cosine of an int8 vector with its float32 one: 0.990-0.995 for the sentences below; on 3,046 Multi-News
+#: dev sentences (benchmarks/onnx_embedder.py) mean 0.991, 1st percentile 0.980, lowest 0.954.
+AGREEMENT_FLOOR = 0.98
+
+NEWS = [
+    "Russia's state arms exporter Rostec said on Tuesday it had signed a $2 billion contract with India.",
+    "Rostec, Russia's state arms company, announced a contract worth $2 billion with India on Tuesday.",
+    "The magnitude 6.4 earthquake struck off the coast of northern Japan early on Sunday morning.",
+    "Police in Ohio arrested two men after a shooting outside a high school football game.",
+    "The central bank raised interest rates by a quarter of a percentage point, its third increase this year.",
+    "Shares of Apple fell 3% after the company warned that iPhone sales in China would miss forecasts.",
+    "But Ukraine has complicated ties.",
+    "But the war has complicated relations.",
+    "Donate now to support independent journalism.",
+    "The senator, who has served since 1998, said she would not seek re-election next year.",
+    "Firefighters battled the blaze for six hours before bringing it under control, officials said.",
+    "The World Health Organization declared the outbreak a public health emergency of international concern.",
+]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """A fresh model cache for this module, so the first load really exports."""
+    folder = tmp_path_factory.mktemp("newsbrief-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("NEWSBRIEF_CACHE", str(folder))
+    yield folder
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def int8(cache):
+    if _MISSING:
+        pytest.skip(f"{', '.join(_MISSING)} not installed (pip install 'newsbrief[onnx]')")
+    return load_onnx_int8()
+
+
+def test_a_missing_onnxruntime_names_the_extra(monkeypatch, tmp_path):
+    monkeypatch.setenv("NEWSBRIEF_CACHE", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now raises ImportError
+    with pytest.raises(EmbedderError, match=r"onnxruntime.*newsbrief\[onnx\]"):
+        load_embedder(backend="onnx-int8")
+    assert not any(tmp_path.iterdir()), "nothing is exported without ONNX Runtime"
+
+
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="onnx-int8"):
+        load_embedder(backend="onnx")
+
+
+@needs_onnx
+def test_the_export_is_cached_and_the_second_load_does_not_export(int8, cache, monkeypatch):
+    folders = list((cache / "embedders").iterdir())
+    assert [f.name.startswith("all-MiniLM-L6-v2-onnx-int8-avx2-") for f in folders] == [True]
+    assert (folders[0] / "model_int8.onnx").stat().st_size < 40_000_000  # int8: about a quarter of 90 MB
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(embedding, "_export_int8", no_export)
+    again = load_embedder(backend="onnx-int8")
+    assert isinstance(again, OnnxEmbedder) and again.folder == int8.folder
+    np.testing.assert_array_equal(embed(again, NEWS[:3]), embed(int8, NEWS[:3]))
+
+
+@needs_onnx
+def test_int8_vectors_agree_with_float32(int8, embedder):
+    exact, quantised = embed(embedder, NEWS), embed(int8, NEWS)
+    assert quantised.shape == exact.shape == (len(NEWS), 384)
+    np.testing.assert_allclose(np.linalg.norm(quantised, axis=1), 1.0, atol=1e-5)
+    assert (exact * quantised).sum(axis=1).min() > AGREEMENT_FLOOR
+    # What dedup reads, the similarity of two sentences, moves little, and the paraphrases stay closest.
+    np.testing.assert_allclose(quantised @ quantised.T, exact @ exact.T, atol=0.05)  # measured: 0.032 at most
+    similarity = quantised @ quantised.T
+    assert similarity[0, 1] > 0.8 and similarity[0, 1] > similarity[0, 2:].max()
+
+
+@needs_onnx
+def test_int8_vectors_move_a_little_with_their_batch(int8):
+    # Dynamic quantisation scales each matrix product by its whole input, the
+    # batch's other sentences and padding included, so a sentence's vector
+    # depends (a little) on what it is encoded with: about as much as int8 moves
+    # it from float32 (measured: cosine 0.987 at worst for these sentences).
+    whole = int8.encode(NEWS, batch_size=64, normalize_embeddings=True)
+    small = int8.encode(NEWS[::-1], batch_size=3, normalize_embeddings=True)[::-1]
+    alone = np.stack([int8.encode(text, normalize_embeddings=True) for text in NEWS])
+    assert alone.shape == whole.shape == (len(NEWS), 384)
+    assert (whole * small).sum(axis=1).min() > 0.98
+    assert (whole * alone).sum(axis=1).min() > 0.98
+    assert np.abs(whole - small).max() > 1e-4, "if batches stop mattering, drop this caveat from OnnxEmbedder"
+    np.testing.assert_array_equal(int8.encode(NEWS, batch_size=64), int8.encode(NEWS, batch_size=64))
+    assert embed(int8, []).shape == (0, 384)
+
+
+@needs_onnx
+def test_a_damaged_cache_is_rebuilt(int8, cache, monkeypatch):
+    (int8.folder / "model_int8.onnx").write_bytes(b"truncated")
+    calls = []
+    real = embedding._export_int8
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(embedding, "_export_int8", counted)
+    rebuilt = load_onnx_int8()
+    assert len(calls) == 1 and rebuilt.folder == int8.folder
+    np.testing.assert_allclose(embed(rebuilt, NEWS[:2]), embed(int8, NEWS[:2]), atol=1e-6)
