@@ -28,7 +28,6 @@ import hashlib
 import importlib.util
 import json
 import logging
-import os
 import re
 import shutil
 import tempfile
@@ -243,7 +242,7 @@ def _export_int8(name_or_path: str, folder: Path, preset: str) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from sentence_transformers import SentenceTransformer
 
-    from .generation import _COMPLETE_MARK
+    from .generation import staged_folder
 
     logger.info("Exporting %s to int8 ONNX once (about a minute); later loads read the cached copy", name_or_path)
     model = SentenceTransformer(name_or_path, device="cpu").eval()
@@ -269,8 +268,9 @@ def _export_int8(name_or_path: str, folder: Path, preset: str) -> None:
 
     batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence", max=max_seq_length or 512)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
-    try:
+    record = {"source": name_or_path, "model": "model_int8.onnx", "inputs": names,
+              "max_seq_length": max_seq_length, "dimension": dimension_of(), "preset": preset}
+    with staged_folder(folder, record) as staging:
         float_path = staging / "float32.onnx.tmp"
         with torch.inference_mode(False), torch.no_grad():
             torch.onnx.export(
@@ -286,17 +286,6 @@ def _export_int8(name_or_path: str, folder: Path, preset: str) -> None:
         )
         float_path.unlink()
         tokenizer.save_pretrained(staging)
-        files = {p.name: p.stat().st_size for p in staging.iterdir() if p.is_file()}
-        (staging / _COMPLETE_MARK).write_text(json.dumps({
-            "source": name_or_path, "files": files, "model": "model_int8.onnx", "inputs": names,
-            "max_seq_length": max_seq_length, "dimension": dimension_of(), "preset": preset,
-        }))
-        if folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)
-        os.replace(staging, folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def load_onnx_int8(name_or_path: str | None = None, preset: str = "avx2", threads: int | None = None) -> OnnxEmbedder:

@@ -25,6 +25,8 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -118,6 +120,28 @@ def _gguf_cache_folder(gguf: Path) -> Path:
     return cache_dir() / "models" / f"{gguf.stem}-{key}"
 
 
+@contextmanager
+def staged_folder(folder: Path, record: dict[str, Any]) -> Iterator[Path]:
+    """A staging folder beside ``folder`` to write a cached copy into.
+
+    On a clean exit its files' sizes join ``record`` (which the body may
+    still add to) in the completion mark that :func:`_cached_ok` checks, and it
+    replaces ``folder`` in one rename; on an error it is removed.  A reader
+    never sees a half-written copy.
+    """
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
+    try:
+        yield staging
+        files = {p.name: p.stat().st_size for p in staging.iterdir() if p.is_file()}
+        (staging / _COMPLETE_MARK).write_text(json.dumps({**record, "files": files}))
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        os.replace(staging, folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
 def _cached_ok(folder: Path) -> bool:
     mark = folder / _COMPLETE_MARK
     if not mark.exists():
@@ -145,18 +169,9 @@ def _convert_gguf(gguf: Path, folder: Path) -> None:
     model.hf_quantizer = None
     model.config.__dict__.pop("quantization_config", None)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
-    try:
+    with staged_folder(folder, {"source": str(gguf)}) as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        files = {p.name: p.stat().st_size for p in staging.iterdir() if p.is_file()}
-        (staging / _COMPLETE_MARK).write_text(json.dumps({"source": str(gguf), "files": files}))
-        if folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)
-        os.replace(staging, folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _load_causal(path: str, **kwargs: Any):
