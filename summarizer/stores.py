@@ -1,25 +1,11 @@
 """Where a :class:`~summarizer.tracking.StoryTracker` keeps its stories, articles and briefs.
 
 :class:`SQLiteStore` keeps them in one SQLite file (the default).
-:class:`PostgresStore` keeps them in a PostgreSQL database that several
-watchers may share.  :func:`open_store` picks one from a ``db`` value: a
-``postgresql://`` or ``postgres://`` URL is PostgreSQL, anything else the path
-of a SQLite file.
-
-Watchers sharing a PostgreSQL database do not store an article twice or lose
-one, for two reasons:
-
-- every transaction of a :class:`PostgresStore` first takes one
-  transaction-scoped advisory lock, so the tracker's read-decide-write steps
-  (the duplicate checks and the placing, merging and splitting of stories in
-  :meth:`StoryTracker.add <summarizer.tracking.StoryTracker.add>`, the saving
-  of a brief) run one watcher at a time, each seeing what the one before it
-  committed;
-- the article id, URL key and text key are unique keys and articles are
-  inserted with ``ON CONFLICT DO NOTHING``, so even a writer that bypasses the
-  lock cannot store one article twice: :meth:`Store.add_article` then returns
-  ``False`` and the tracker places its articles again, finding that one a
-  duplicate.
+:class:`~summarizer.postgres.PostgresStore` keeps them in a PostgreSQL
+database that several watchers may share; both run the statements of
+:class:`SQLStore` that their SQL dialects share.  :func:`open_store` picks
+one from a ``db`` value: a ``postgresql://`` or ``postgres://`` URL is
+PostgreSQL, anything else the path of a SQLite file.
 """
 
 from __future__ import annotations
@@ -118,6 +104,8 @@ class Store(Protocol):
 def open_store(db: str | Path = "briefs.sqlite") -> Store:
     """The store ``db`` names: a ``postgresql://`` / ``postgres://`` URL, else a SQLite file (``":memory:"`` for none)."""
     if is_postgres_url(db):
+        from .postgres import PostgresStore
+
         return PostgresStore(str(db))
     return SQLiteStore(db)
 
@@ -142,14 +130,14 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-def _story_from_row(row: Mapping[str, Any]) -> Story:
+def story_from_row(row: Mapping[str, Any]) -> Story:
     return Story(
         id=row["id"], created=row["created"], last_event=row["last_event"], expired=bool(row["expired"]),
         dirty=bool(row["dirty"]), brief=json.loads(row["brief"]) if row["brief"] else None, brief_at=row["brief_at"],
     )
 
 
-def _record_from_row(row: Mapping[str, Any]) -> TrackedArticle:
+def record_from_row(row: Mapping[str, Any]) -> TrackedArticle:
     article = Article(row["text"], title=row["title"], source=row["source"], url=row["url"], published=row["published"])
     return TrackedArticle(
         article, row["story_id"], row["arrived"], row["event_time"], json.loads(row["facts"]), row["text_key"],
@@ -157,19 +145,19 @@ def _record_from_row(row: Mapping[str, Any]) -> TrackedArticle:
     )
 
 
-def _brief_json(story: Story) -> str | None:
+def brief_json(story: Story) -> str | None:
     # Kept as JSON text, not JSONB, so a brief reads back exactly as written (key order included).
     return json.dumps(story.brief, ensure_ascii=False) if story.brief is not None else None
 
 
-_ARTICLE_COLUMNS = (
+ARTICLE_COLUMNS = (
     "id, story_id, text, title, source, url, published, arrived, event_time, "
     "facts, text_key, sentence_keys, url_key, briefed"
 )
 
 
-def _article_values(record: TrackedArticle) -> tuple[Any, ...]:
-    """The values of ``_ARTICLE_COLUMNS`` for ``record``."""
+def article_values(record: TrackedArticle) -> tuple[Any, ...]:
+    """The values of ``ARTICLE_COLUMNS`` for ``record``."""
     a = record.article
     return (
         a.id, record.story_id, a.text, a.title, a.source, a.url, a.published, record.arrived, record.event_time,
@@ -183,6 +171,75 @@ def _duplicate_checks(article: Article, text_key: str, url_key: str | None) -> l
     if url_key:
         checks.insert(1, ("url_key", url_key, "the same URL"))
     return checks
+
+
+# --- what both SQL stores share ---------------------------------------------------
+
+
+class SQLStore:
+    """The statements both stores run alike; a subclass gives its parameter mark and how it executes one.
+
+    Subclasses set ``_mark`` (their driver's placeholder), ``name`` (for
+    messages) and ``_lock``, and implement ``_execute``, :meth:`transaction`
+    and the statements whose SQL differs.
+    """
+
+    _mark = "?"
+    _lock: threading.RLock
+    name: str
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def transaction(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._execute(sql, params).fetchall()
+
+    def _create_schema(self, schema: str) -> None:
+        """Create the tables if missing and check that a stored schema is the one this version reads."""
+        with self.transaction():
+            # One statement at a time: sqlite's executescript would commit mid-transaction.
+            for statement in filter(str.strip, schema.split(";")):
+                self._execute(statement)
+            rows = self._query("SELECT value FROM meta WHERE key = 'schema_version'")
+            if not rows:
+                self._execute(f"INSERT INTO meta VALUES ('schema_version', {self._mark})", (str(_SCHEMA_VERSION),))
+            elif int(rows[0]["value"]) != _SCHEMA_VERSION:
+                raise ValueError(f"{self.name} has tracker schema {rows[0]['value']}; this version reads {_SCHEMA_VERSION}")
+
+    def stories(self, include_expired: bool = False) -> list[Story]:
+        """The stories, oldest first; expired ones only if asked."""
+        where = "" if include_expired else "WHERE NOT expired"
+        return [story_from_row(r) for r in self._query(f"SELECT * FROM stories {where} ORDER BY created, id")]
+
+    def story(self, story_id: str) -> Story | None:
+        """The story ``story_id``, or ``None``."""
+        rows = self._query(f"SELECT * FROM stories WHERE id = {self._mark}", (story_id,))
+        return story_from_row(rows[0]) if rows else None
+
+    def delete_story(self, story_id: str) -> None:
+        """Delete the story row (its articles must have moved by the commit)."""
+        with self.transaction():
+            self._execute(f"DELETE FROM stories WHERE id = {self._mark}", (story_id,))
+
+    def move_articles(self, from_story: str, to_story: str) -> None:
+        """Move every article of ``from_story`` to ``to_story``, to be briefed again."""
+        with self.transaction():
+            self._execute(
+                f"UPDATE articles SET story_id = {self._mark}, briefed = FALSE WHERE story_id = {self._mark}",
+                (to_story, from_story),
+            )
+
+    def find_duplicate(self, article: Article, text_key: str, url_key: str | None) -> tuple[str, str] | None:
+        """(stored article id, reason) of a stored article with ``article``'s id, URL key or text key, or ``None``."""
+        for column, value, reason in _duplicate_checks(article, text_key, url_key):
+            rows = self._query(f"SELECT id FROM articles WHERE {column} = {self._mark} LIMIT 1", (value,))
+            if rows:
+                return rows[0]["id"], reason
+        return None
 
 
 # --- SQLite -----------------------------------------------------------------------
@@ -222,7 +279,7 @@ CREATE INDEX IF NOT EXISTS articles_url_key ON articles(url_key);
 """
 
 
-class SQLiteStore:
+class SQLiteStore(SQLStore):
     """A :class:`Store` in one SQLite file (``":memory:"`` for none).
 
     One connection, guarded by a lock, so a tracker may be used from several
@@ -234,20 +291,12 @@ class SQLiteStore:
     unavailable: tuple[type[BaseException], ...] = ()
 
     def __init__(self, path: str | Path = "briefs.sqlite") -> None:
-        self.path = str(path)
+        self.path = self.name = str(path)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._depth = 0
-        with self.transaction():
-            # executescript would commit mid-transaction, so one statement at a time.
-            for statement in filter(str.strip, _SQLITE_SCHEMA.split(";")):
-                self._db.execute(statement)
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(_SCHEMA_VERSION),))
-            elif int(row[0]) != _SCHEMA_VERSION:
-                raise ValueError(f"{self.path} has tracker schema {row[0]}; this version reads {_SCHEMA_VERSION}")
+        self._create_schema(_SQLITE_SCHEMA)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -267,298 +316,50 @@ class SQLiteStore:
             if self._depth == 0:
                 self._db.execute("COMMIT")
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
-
-    def stories(self, include_expired: bool = False) -> list[Story]:
-        """The stories, oldest first; expired ones only if asked."""
-        where = "" if include_expired else "WHERE expired = 0"
-        return [_story_from_row(r) for r in self._query(f"SELECT * FROM stories {where} ORDER BY created, id")]
-
-    def story(self, story_id: str) -> Story | None:
-        """The story ``story_id``, or ``None``."""
-        rows = self._query("SELECT * FROM stories WHERE id = ?", (story_id,))
-        return _story_from_row(rows[0]) if rows else None
+            return self._db.execute(sql, params)
 
     def save_story(self, story: Story) -> None:
         """Insert or replace ``story``."""
         with self.transaction():
-            self._db.execute(
+            self._execute(
                 "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (story.id, story.created, story.last_event, int(story.expired), int(story.dirty),
-                 _brief_json(story), story.brief_at),
+                 brief_json(story), story.brief_at),
             )
-
-    def delete_story(self, story_id: str) -> None:
-        """Delete the story row (its articles must have moved)."""
-        with self.transaction():
-            self._db.execute("DELETE FROM stories WHERE id = ?", (story_id,))
 
     def add_article(self, record: TrackedArticle) -> bool:
         """Store ``record``; the tracker has checked that it is new (a stored id raises ``IntegrityError``)."""
-        values = _article_values(record)
+        values = article_values(record)
         with self.transaction():
-            self._db.execute(f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values)
+            self._execute(f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values)
         return True
 
     def articles(self, story_ids: Iterable[str] | None = None) -> list[TrackedArticle]:
         """The articles of ``story_ids`` (all if ``None``) in the order they were stored."""
-        sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles"
+        sql = f"SELECT {ARTICLE_COLUMNS} FROM articles"
         params: list[str] = []
         if story_ids is not None:
             params = list(story_ids)
             if not params:
                 return []
             sql += f" WHERE story_id IN ({','.join('?' * len(params))})"
-        return [_record_from_row(r) for r in self._query(sql + " ORDER BY seq", params)]
-
-    def move_articles(self, from_story: str, to_story: str) -> None:
-        """Move every article of ``from_story`` to ``to_story``, to be briefed again."""
-        with self.transaction():
-            self._db.execute("UPDATE articles SET story_id = ?, briefed = 0 WHERE story_id = ?", (to_story, from_story))
+        return [record_from_row(r) for r in self._query(sql + " ORDER BY seq", params)]
 
     def assign_articles(self, article_ids: Iterable[str], to_story: str) -> None:
         """Move the articles ``article_ids`` to ``to_story``, to be briefed again."""
-        with self.transaction():
+        with self.transaction(), self._lock:
             self._db.executemany(
                 "UPDATE articles SET story_id = ?, briefed = 0 WHERE id = ?", [(to_story, i) for i in article_ids]
             )
 
     def mark_briefed(self, article_ids: Iterable[str]) -> None:
         """Mark the articles ``article_ids`` as in their story's brief."""
-        with self.transaction():
+        with self.transaction(), self._lock:
             self._db.executemany("UPDATE articles SET briefed = 1 WHERE id = ?", [(i,) for i in article_ids])
-
-    def find_duplicate(self, article: Article, text_key: str, url_key: str | None) -> tuple[str, str] | None:
-        """(stored article id, reason) of a stored article with ``article``'s id, URL key or text key, or ``None``."""
-        for column, value, reason in _duplicate_checks(article, text_key, url_key):
-            rows = self._query(f"SELECT id FROM articles WHERE {column} = ? LIMIT 1", (value,))
-            if rows:
-                return rows[0]["id"], reason
-        return None
 
     def close(self) -> None:
         """Close the file; everything is already committed."""
         with self._lock:
             self._db.close()
-
-
-# --- PostgreSQL -------------------------------------------------------------------
-
-
-# DOUBLE PRECISION, not REAL: PostgreSQL's REAL is 4 bytes and would round the times.
-# The foreign key is checked at commit because the tracker stores a new story's
-# articles before the story itself, in one transaction.
-_POSTGRES_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS stories (
-    id TEXT PRIMARY KEY,
-    created DOUBLE PRECISION NOT NULL,
-    last_event DOUBLE PRECISION NOT NULL,
-    expired BOOLEAN NOT NULL DEFAULT FALSE,
-    dirty BOOLEAN NOT NULL DEFAULT TRUE,
-    brief TEXT,
-    brief_at DOUBLE PRECISION
-);
-CREATE TABLE IF NOT EXISTS articles (
-    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    story_id TEXT NOT NULL REFERENCES stories(id) DEFERRABLE INITIALLY DEFERRED,
-    text TEXT NOT NULL,
-    title TEXT,
-    source TEXT,
-    url TEXT,
-    published TEXT,
-    arrived DOUBLE PRECISION NOT NULL,
-    event_time DOUBLE PRECISION NOT NULL,
-    facts TEXT NOT NULL,
-    text_key TEXT NOT NULL UNIQUE,
-    sentence_keys TEXT NOT NULL,
-    url_key TEXT UNIQUE,
-    briefed BOOLEAN NOT NULL DEFAULT FALSE
-);
-CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
-"""
-
-#: The advisory lock every PostgresStore transaction takes (advisory locks are per database).
-ADVISORY_LOCK_KEY = int.from_bytes(b"nwsbrief", "big") & 0x7FFF_FFFF_FFFF_FFFF
-
-
-class PostgresStore:
-    """A :class:`Store` in a PostgreSQL database, which several trackers may share.
-
-    ``url`` is a libpq connection URL, ``postgresql://user:password@host:port/dbname``
-    (query parameters such as ``sslmode`` or ``options=-csearch_path=briefs``
-    pass through).  The tables ``meta``, ``stories`` and ``articles`` are
-    created if missing, so the database (or the schema on the search path)
-    should be the tracker's own.  Every transaction takes one advisory lock
-    (see the module docstring); reads outside a transaction see what has been
-    committed.  One connection, guarded by a lock, as for :class:`SQLiteStore`;
-    it is opened again on the next call if it broke.  Needs psycopg 3:
-    ``pip install "newsbrief[postgres]"``.
-    """
-
-    def __init__(self, url: str) -> None:
-        try:
-            import psycopg
-        except ImportError as exc:
-            raise ImportError(
-                f"a PostgreSQL database ({redact_url(url)}) needs psycopg 3, which is not installed: "
-                "pip install 'newsbrief[postgres]'"
-            ) from exc
-        self.url = url
-        self._psycopg = psycopg
-        # A broken connection fails the call that finds it; one that cannot be opened again, the next.
-        self.unavailable = (psycopg.OperationalError, ConnectionError)
-        self._lock = threading.RLock()
-        self._depth = 0
-        self._conn = self._connect()
-        with self.transaction():
-            for statement in filter(str.strip, _POSTGRES_SCHEMA.split(";")):
-                self._conn.execute(statement)
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
-                self._conn.execute("INSERT INTO meta VALUES ('schema_version', %s)", (str(_SCHEMA_VERSION),))
-            elif int(row["value"]) != _SCHEMA_VERSION:
-                raise ValueError(
-                    f"{redact_url(url)} has tracker schema {row['value']}; this version reads {_SCHEMA_VERSION}"
-                )
-
-    def __repr__(self) -> str:
-        return f"PostgresStore({redact_url(self.url)!r})"
-
-    def _connect(self) -> Any:
-        from psycopg.rows import dict_row
-
-        try:
-            # Autocommit: a read outside transaction() must not leave a transaction
-            # open that would hide other watchers' commits from later reads.
-            conn = self._psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
-        except self._psycopg.OperationalError as exc:
-            raise ConnectionError(f"cannot connect to {redact_url(self.url)}: {exc}") from exc
-        logger.info("tracker store: PostgreSQL %s", redact_url(self.url))
-        return conn
-
-    def _connection(self) -> Any:
-        """The connection, opened again if it broke (a server restart, a dropped network) since the last call."""
-        if self._conn.broken:
-            logger.warning("connection to %s was lost; connecting again", redact_url(self.url))
-            self._conn = self._connect()
-        return self._conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Commit the writes inside together, holding the tracker's advisory lock; nested uses join the outer one."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            conn = self._connection()
-            self._depth = 1
-            try:
-                with conn.transaction():
-                    # Taken first, so everything this transaction reads was committed
-                    # by the previous holder and nobody changes it before we commit.
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
-                    yield
-            finally:
-                self._depth = 0
-
-    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        with self._lock:
-            # Inside a transaction a broken connection must fail it, not be replaced.
-            conn = self._conn if self._depth else self._connection()
-            return conn.execute(sql, params)
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        with self._lock:
-            return self._execute(sql, params).fetchall()
-
-    def stories(self, include_expired: bool = False) -> list[Story]:
-        """The stories, oldest first; expired ones only if asked."""
-        where = "" if include_expired else "WHERE NOT expired"
-        return [_story_from_row(r) for r in self._query(f"SELECT * FROM stories {where} ORDER BY created, id")]
-
-    def story(self, story_id: str) -> Story | None:
-        """The story ``story_id``, or ``None``."""
-        rows = self._query("SELECT * FROM stories WHERE id = %s", (story_id,))
-        return _story_from_row(rows[0]) if rows else None
-
-    def save_story(self, story: Story) -> None:
-        """Insert or replace ``story``."""
-        with self.transaction():
-            self._execute(
-                "INSERT INTO stories (id, created, last_event, expired, dirty, brief, brief_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
-                "created = EXCLUDED.created, last_event = EXCLUDED.last_event, expired = EXCLUDED.expired, "
-                "dirty = EXCLUDED.dirty, brief = EXCLUDED.brief, brief_at = EXCLUDED.brief_at",
-                (story.id, story.created, story.last_event, story.expired, story.dirty, _brief_json(story), story.brief_at),
-            )
-
-    def delete_story(self, story_id: str) -> None:
-        """Delete the story row (its articles must have moved by the commit)."""
-        with self.transaction():
-            self._execute("DELETE FROM stories WHERE id = %s", (story_id,))
-
-    def add_article(self, record: TrackedArticle) -> bool:
-        """Store ``record``; ``False`` (and nothing stored) if its id, URL key or text key is stored already.
-
-        PostgreSQL text cannot hold a NUL character, so each is stored as U+FFFD.
-        """
-        values = tuple(v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in _article_values(record))
-        with self.transaction():
-            cursor = self._execute(
-                f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({', '.join(['%s'] * len(values))}) "
-                "ON CONFLICT DO NOTHING",
-                values,
-            )
-            return cursor.rowcount == 1
-
-    def articles(self, story_ids: Iterable[str] | None = None) -> list[TrackedArticle]:
-        """The articles of ``story_ids`` (all if ``None``) in the order they were stored."""
-        sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles"
-        params: list[Any] = []
-        if story_ids is not None:
-            ids = list(story_ids)
-            if not ids:
-                return []
-            sql += " WHERE story_id = ANY(%s)"
-            params = [ids]
-        return [_record_from_row(r) for r in self._query(sql + " ORDER BY seq", params)]
-
-    def move_articles(self, from_story: str, to_story: str) -> None:
-        """Move every article of ``from_story`` to ``to_story``, to be briefed again."""
-        with self.transaction():
-            self._execute(
-                "UPDATE articles SET story_id = %s, briefed = FALSE WHERE story_id = %s", (to_story, from_story)
-            )
-
-    def assign_articles(self, article_ids: Iterable[str], to_story: str) -> None:
-        """Move the articles ``article_ids`` to ``to_story``, to be briefed again."""
-        with self.transaction():
-            self._execute(
-                "UPDATE articles SET story_id = %s, briefed = FALSE WHERE id = ANY(%s)", (to_story, list(article_ids))
-            )
-
-    def mark_briefed(self, article_ids: Iterable[str]) -> None:
-        """Mark the articles ``article_ids`` as in their story's brief."""
-        with self.transaction():
-            self._execute("UPDATE articles SET briefed = TRUE WHERE id = ANY(%s)", (list(article_ids),))
-
-    def find_duplicate(self, article: Article, text_key: str, url_key: str | None) -> tuple[str, str] | None:
-        """(stored article id, reason) of a stored article with ``article``'s id, URL key or text key, or ``None``."""
-        for column, value, reason in _duplicate_checks(article, text_key, url_key):
-            rows = self._query(f"SELECT id FROM articles WHERE {column} = %s LIMIT 1", (value,))
-            if rows:
-                return rows[0]["id"], reason
-        return None
-
-    def close(self) -> None:
-        """Close the connection; everything is already committed."""
-        with self._lock:
-            self._conn.close()

@@ -51,7 +51,8 @@ from .config import BriefConfig
 from .document import Article, Brief, Skipped
 
 # The stores and their records lived here first; code and tests import them from this module.
-from .stores import PostgresStore, SQLiteStore, Store, Story, TrackedArticle, open_store  # noqa: F401
+from .postgres import PostgresStore  # noqa: F401
+from .stores import SQLiteStore, Store, Story, TrackedArticle, open_store  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
