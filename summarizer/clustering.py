@@ -19,8 +19,10 @@ the cut are exact blocks.  The graph comes from chunked sparse products; each
 block is then clustered exactly, so the result is the same as one dense
 clustering at any input size, in memory that grows with the block sizes
 rather than with n squared.  A block of more than ``cluster_max_block``
-articles is linked on its candidate pairs alone (every other pair counted as
-probability 0), so that its memory grows with those pairs instead.
+articles is first split where no pair's probability (conflicts counted)
+reaches the cut, which is exact too; a part still over the cap is linked on
+its candidate pairs alone (every other pair counted as probability 0), so
+that its memory grows with those pairs instead.
 """
 
 from __future__ import annotations
@@ -301,18 +303,69 @@ def link_blocks(
         min_score = min_candidate_score(model, config, vectors is not None)
         # At a bound of zero every pair may link, and a pair left out would not count as 0.
         if len(members) > config.cluster_max_block and min_score > 0:
-            first, second, probability = candidate_probabilities(
-                matrices, model, members, min_score, vectors, config.cluster_embedding_weight
-            )
-            tree = sparse_average_linkage(len(members), first, second, probability, config.cluster_probability)
-            local = flat_clusters(tree, len(members), 1.0 - config.cluster_probability, config.cluster_split_ratio)
+            local = _link_large_block(matrices, model, config, vectors, members, min_score)
         else:
-            distance = block_distances(matrices, model, members, vectors, config.cluster_embedding_weight)
-            local = linked_stories(distance, len(members), config.cluster_probability, config.cluster_split_ratio)
+            local = _link_exactly(matrices, model, config, vectors, members)
         labels[members] = local + next_label
         next_label += int(local.max()) + 1
     renumber: dict[int, int] = {}
     return [renumber.setdefault(int(label), len(renumber)) for label in labels], sizes
+
+
+def _link_exactly(
+    matrices: PairMatrices, model: StoryModel, config: BriefConfig, vectors: np.ndarray | None, members: np.ndarray
+) -> np.ndarray:
+    """Stories of ``members`` (labels from 1) by average linkage on every pair."""
+    if len(members) == 1:
+        return np.ones(1, dtype=np.int64)
+    distance = block_distances(matrices, model, members, vectors, config.cluster_embedding_weight)
+    return linked_stories(distance, len(members), config.cluster_probability, config.cluster_split_ratio)
+
+
+def _link_large_block(
+    matrices: PairMatrices,
+    model: StoryModel,
+    config: BriefConfig,
+    vectors: np.ndarray | None,
+    members: np.ndarray,
+    min_score: float,
+) -> np.ndarray:
+    """Stories of a block over ``cluster_max_block`` articles (labels from 1), without its square matrix.
+
+    The block is a component of pairs whose bound reaches the cut; the pairs
+    whose probability does (conflicts counted) split it further, and those
+    parts are exact blocks too: average linkage never joins two groups whose
+    every cross pair is below the cut.  A part within the cap is linked on all
+    its pairs, exactly; only a part still over it is linked on its candidate
+    pairs alone.
+    """
+    m = len(members)
+    first, second, probability = candidate_probabilities(
+        matrices, model, members, min_score, vectors, config.cluster_embedding_weight
+    )
+    linked = probability >= config.cluster_probability
+    graph = sp.coo_matrix((np.ones(int(linked.sum()), dtype=np.int8), (first[linked], second[linked])), shape=(m, m))
+    _, part_of = connected_components(graph, directed=False)
+    local = np.empty(m, dtype=np.int64)
+    next_label = 0
+    order = np.argsort(part_of, kind="stable")
+    for part in np.split(order, np.flatnonzero(np.diff(part_of[order])) + 1):
+        if len(part) <= config.cluster_max_block:
+            stories = _link_exactly(matrices, model, config, vectors, members[part])
+        else:
+            inside = (part_of[first] == part_of[part[0]]) & (part_of[second] == part_of[part[0]])
+            position = np.full(m, -1, dtype=np.int64)
+            position[part] = np.arange(len(part))
+            tree = sparse_average_linkage(
+                len(part), position[first[inside]], position[second[inside]], probability[inside],
+                config.cluster_probability,
+            )
+            stories = flat_clusters(tree, len(part), 1.0 - config.cluster_probability, config.cluster_split_ratio)
+        local[part] = stories + next_label
+        next_label += int(stories.max())
+    logger.debug("a block of %d articles over the cap: %d exact parts, largest %d", m, part_of.max() + 1,
+                 np.bincount(part_of).max())
+    return local
 
 
 class _Clock:

@@ -40,7 +40,8 @@ class BriefConfig:
     cluster_split_ratio: float = 0.6
     #: Blocks of linked articles (connected by pairs that may reach the cut)
     #: of up to this many are linked exactly, which takes 8 bytes times the
-    #: block size squared (800 MB at 10,000); larger ones are linked on their
+    #: block size squared (800 MB at 10,000); a larger one is split where no
+    #: pair reaches the cut (exactly), and a part still larger is linked on its
     #: candidate pairs alone, every other pair counted as probability 0.
     cluster_max_block: int = 10_000
     #: Added to a pair's log-odds times the cosine of the two articles' mean

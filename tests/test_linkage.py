@@ -88,6 +88,36 @@ def test_large_blocks_are_never_held_as_a_square(monkeypatch) -> None:
     assert _groups(exact) >= {frozenset({0, 7}), frozenset({1, 8}), frozenset({5, 12}), frozenset({3, 9})}
 
 
+def test_large_blocks_fall_apart_into_exact_parts(monkeypatch) -> None:
+    """A block over the cap splits where no pair reaches the cut, and parts within the cap are linked exactly."""
+    import summarizer.clustering as clustering
+    from tests.test_clustering import BRIDGE_BRAYFORD, BRIDGE_ELKTON
+
+    # Two bridge closures of one kind share enough words to be one candidate block, but their
+    # places conflict: no pair of Brayford and Elkton reaches the cut.  A second Elkton report
+    # makes the block 3 articles, over a cap of 2.
+    elkton_again = "\n".join(BRIDGE_ELKTON.splitlines()[:-1])
+    articles = [Article(text=t) for t in (BRIDGE_BRAYFORD, BRIDGE_ELKTON, elkton_again)]
+    exact = cluster_articles(articles)
+    sparse_sizes, square_sizes = [], []
+
+    def sparse(n, *args, **kwargs):
+        sparse_sizes.append(n)
+        return real_sparse(n, *args, **kwargs)
+
+    def square(matrices, model, members, *args, **kwargs):
+        square_sizes.append(len(members))
+        return real_square(matrices, model, members, *args, **kwargs)
+
+    real_sparse, real_square = clustering.sparse_average_linkage, clustering.block_distances
+    monkeypatch.setattr(clustering, "sparse_average_linkage", sparse)
+    monkeypatch.setattr(clustering, "block_distances", square)
+    capped = cluster_articles(articles, config=BriefConfig(cluster_max_block=2))
+    assert capped == exact == [0, 1, 1]
+    assert square_sizes == [2]  # the Elkton pair, on every pair; Brayford alone needs no linkage
+    assert sparse_sizes == []
+
+
 def test_max_block_is_validated() -> None:
     with pytest.raises(ValueError, match="cluster_max_block"):
         BriefConfig(cluster_max_block=1)
