@@ -50,7 +50,15 @@ TARGET_ARI = 0.99
 TARGET_EXPONENT = 1.1
 #: Capitalised words (names, and sentence openers that are not stop words): renamed per copy.
 _CAPITALISED = re.compile(r"\b([A-Z][A-Za-z]{1,})\b")
-_NUMBER = re.compile(r"\b(\d{2,})\b")
+#: Every run of two or more digits, "117th" and "1,067" included: a number a copy shares links it to the original.
+_NUMBER = re.compile(r"(?<![\d.])(\d{2,})")
+#: Capitalised words kept as they are: sentence openers that name nothing.  Not
+#: all stop words: "Bill", "Will", "Fire" and "MAY" are names and dates too, and
+#: a copy that kept them would share them with every other copy.
+_OPENERS = frozenset(
+    "a an and as at but by for from he her his i if in it its of on or she that the their them there these they "
+    "this those to we when where which while who with you".split()
+)
 _LOWER = re.compile(r"\b([a-z]{3,})\b")
 
 
@@ -65,9 +73,7 @@ def _suffix(copy: int) -> str:
 
 
 def _rename(word: str, tag: str) -> str:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return word if word.lower() in ENGLISH_STOP_WORDS else word + tag
+    return word if word.lower() in _OPENERS else word + tag
 
 
 def _rename_rare(word: str, tag: str) -> str:
