@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import ROOT, SectionResult, markdown_table, peak_rss_mib, read_jsonl, verdict
+from summarizer.pairs import COMMON_ZIPF, zipf
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +78,6 @@ def _rename(word: str, tag: str) -> str:
 
 
 def _rename_rare(word: str, tag: str) -> str:
-    from summarizer.pairs import COMMON_ZIPF, zipf
-
     return word + tag if zipf(word) < COMMON_ZIPF else word
 
 

@@ -292,15 +292,10 @@ def link_blocks(
     """
     labels = np.empty(len(blocks), dtype=np.int64)
     next_label = 0
-    order = np.argsort(blocks, kind="stable")
     sizes = []
-    for members in np.split(order, np.flatnonzero(np.diff(blocks[order])) + 1):
+    min_score = min_candidate_score(model, config, vectors is not None)
+    for members in _groups(blocks):
         sizes.append(len(members))
-        if len(members) == 1:
-            labels[members] = next_label
-            next_label += 1
-            continue
-        min_score = min_candidate_score(model, config, vectors is not None)
         # At a bound of zero every pair may link, and a pair left out would not count as 0.
         if len(members) > config.cluster_max_block and min_score > 0:
             local = _link_large_block(matrices, model, config, vectors, members, min_score)
@@ -310,6 +305,12 @@ def link_blocks(
         next_label += int(local.max()) + 1
     renumber: dict[int, int] = {}
     return [renumber.setdefault(int(label), len(renumber)) for label in labels], sizes
+
+
+def _groups(group_of: np.ndarray) -> list[np.ndarray]:
+    """The positions of each group of ``group_of`` (one group number per position), group by group."""
+    order = np.argsort(group_of, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(group_of[order])) + 1)
 
 
 def _link_exactly(
@@ -348,8 +349,7 @@ def _link_large_block(
     _, part_of = connected_components(graph, directed=False)
     local = np.empty(m, dtype=np.int64)
     next_label = 0
-    order = np.argsort(part_of, kind="stable")
-    for part in np.split(order, np.flatnonzero(np.diff(part_of[order])) + 1):
+    for part in _groups(part_of):
         if len(part) <= config.cluster_max_block:
             stories = _link_exactly(matrices, model, config, vectors, members[part])
         else:
