@@ -93,12 +93,20 @@ def article_vectors(
     return result / np.where(norms == 0, 1, norms)
 
 
-def _sparse_similarity(parts: Sequence[tuple[float, sp.csr_matrix]], rows: slice | np.ndarray, cols=None) -> sp.csr_matrix:
-    """Weighted sum of cosine blocks ``rows x cols`` of the sparse parts."""
+def with_transposes(parts: Sequence[tuple[float, sp.csr_matrix]]) -> list[tuple[float, sp.csr_matrix, sp.csr_matrix]]:
+    """Each weighted part with its transpose in CSR, made once for many row chunks.
+
+    A product against ``matrix.T`` converts the transpose anew each time: once
+    per chunk of rows, which made the chunked products quadratic in the rows.
+    """
+    return [(weight, matrix, matrix.T.tocsr()) for weight, matrix in parts]
+
+
+def _sparse_similarity(parts: Sequence[tuple[float, sp.csr_matrix, sp.csr_matrix]], rows: slice | np.ndarray) -> sp.csr_matrix:
+    """Weighted sum of the cosine blocks ``rows x all`` of the sparse parts (from :func:`with_transposes`)."""
     total = None
-    for weight, matrix in parts:
-        other = matrix if cols is None else matrix[cols]
-        block = weight * (matrix[rows] @ other.T)
+    for weight, matrix, transposed in parts:
+        block = weight * (matrix[rows] @ transposed)
         total = block if total is None else total + block
     return sp.csr_matrix(total)
 
@@ -110,6 +118,7 @@ def candidate_pairs(parts: Sequence[tuple[float, sp.csr_matrix]], n: int, min_si
     are in memory at once, whatever ``n`` is.
     """
     chunk = max(1, _PAIRS_PER_CHUNK // max(n, 1))
+    parts = with_transposes(parts)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     for start in range(0, n, chunk):
@@ -179,9 +188,10 @@ def candidate_probabilities(
     block is ever held.  Returns positions into ``members`` and the probabilities.
     """
     m = len(members)
-    parts = [(w, matrix[members]) for w, matrix in sparse_parts(matrices, model)]
+    parts = with_transposes([(w, matrix[members]) for w, matrix in sparse_parts(matrices, model)])
     leads = {prefix: matrix[members].tocsr() for prefix, matrix in matrices.conflicts.items()}
     named = {prefix: np.diff(matrix.indptr) > 0 for prefix, matrix in leads.items()}
+    lead_transposes = {prefix: matrix.T.tocsr() for prefix, matrix in leads.items()}
     chunk = max(1, _PAIRS_PER_CHUNK // max(m, 1))
     firsts, seconds, probabilities = [], [], []
     for start in range(0, m, chunk):
@@ -191,7 +201,7 @@ def candidate_probabilities(
         first, second = block.row[keep].astype(np.int64) + start, block.col[keep].astype(np.int64)
         score = block.data[keep] + model.bias
         for prefix, matrix in leads.items():
-            shared = (matrix[rows] @ matrix.T).tocoo()
+            shared = (matrix[rows] @ lead_transposes[prefix]).tocoo()
             shared_keys = (shared.row.astype(np.int64) + start) * m + shared.col
             conflict = named[prefix][first] & named[prefix][second] & ~np.isin(first * m + second, shared_keys)
             score[conflict] += getattr(model, CONFLICTS[prefix])
