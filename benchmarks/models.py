@@ -28,7 +28,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from summarizer.generation import cache_dir
+from summarizer.cache import cache_dir
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import logging
 import re
 import shutil
@@ -37,6 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
+
+from .cache import cache_dir, cached_ok, completion_record, staged_folder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -132,9 +133,7 @@ class OnnxEmbedder:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
-        from .generation import _COMPLETE_MARK
-
-        meta = json.loads((folder / _COMPLETE_MARK).read_text())
+        meta = completion_record(folder)
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
@@ -222,8 +221,6 @@ def _package_version(name: str) -> str:
 
 def _onnx_cache_folder(name_or_path: str, preset: str, label: str) -> Path:
     """The cached copy's folder: keyed on the source model's files, the preset and the exporting packages."""
-    from .generation import cache_dir
-
     source = Path(name_or_path)
     parts = [str(source.resolve()) if source.exists() else name_or_path, preset, str(_EXPORT_FORMAT)]
     if source.is_dir():
@@ -241,8 +238,6 @@ def _export_int8(name_or_path: str, folder: Path, preset: str) -> None:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from sentence_transformers import SentenceTransformer
-
-    from .generation import staged_folder
 
     logger.info("Exporting %s to int8 ONNX once (about a minute); later loads read the cached copy", name_or_path)
     model = SentenceTransformer(name_or_path, device="cpu").eval()
@@ -297,16 +292,13 @@ def load_onnx_int8(name_or_path: str | None = None, preset: str = "avx2", thread
     unwritable cache means exporting to a temporary folder each time.
     ``threads`` sets ONNX Runtime's intra-op threads (default: its own choice).
     """
-    # The generator's conversion cache: the same root, completion mark and check.
-    from .generation import _cached_ok
-
     if preset not in INT8_PRESETS:
         raise ValueError(f"Unknown int8 preset {preset!r}; choose one of {', '.join(INT8_PRESETS)}")
     _require_onnx(export=False)
     label = "all-MiniLM-L6-v2" if name_or_path is None else re.sub(r"[^A-Za-z0-9._-]+", "_", str(name_or_path))[-48:]
     source = _resolve(name_or_path)
     folder = _onnx_cache_folder(source, preset, label.strip("._-") or "model")
-    if _cached_ok(folder):
+    if cached_ok(folder):
         try:
             return OnnxEmbedder(folder, threads)
         except Exception as exc:  # a damaged cache is rebuilt, not fatal

