@@ -111,18 +111,40 @@ def _sparse_similarity(parts: Sequence[tuple[float, sp.csr_matrix, sp.csr_matrix
     return sp.csr_matrix(total)
 
 
+def row_chunks(parts: Sequence[tuple[float, sp.csr_matrix, sp.csr_matrix]], budget: int = _PAIRS_PER_CHUNK) -> list[slice]:
+    """Runs of rows whose products with all rows hold at most about ``budget`` entries each.
+
+    A row's product has at most the sum of its tokens' article counts entries
+    (and at most one per row), so chunks are sized by that bound rather than
+    by assuming every row meets every other: with thousands of rows sharing
+    little, a chunk holds thousands of rows, not ``budget / n``, and the fixed
+    cost of each sparse product (arrays as long as a row) is paid rarely.
+    """
+    n = parts[0][1].shape[0] if parts else 0
+    if n == 0:
+        return []
+    bound = np.zeros(n)
+    for _, matrix, transposed in parts:
+        ones = sp.csr_matrix((np.ones(len(matrix.indices)), matrix.indices, matrix.indptr), shape=matrix.shape)
+        bound += ones @ np.diff(transposed.indptr).astype(np.float64)  # a column's entries: its article count
+    cumulative = np.cumsum(np.minimum(bound, n) + 1)
+    stops = np.searchsorted(cumulative, np.arange(budget, cumulative[-1], budget), side="right")
+    edges = np.unique(np.concatenate([[0], stops, [n]]))
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
 def candidate_pairs(parts: Sequence[tuple[float, sp.csr_matrix]], n: int, min_similarity: float) -> sp.coo_matrix:
     """Pairs ``i < j`` whose sparse similarity is at least ``min_similarity``.
 
-    Rows are taken in chunks so that no more than a few million similarities
-    are in memory at once, whatever ``n`` is.
+    Rows are taken in chunks (:func:`row_chunks`) so that no more than a few
+    million similarities are in memory at once, whatever ``n`` is.
     """
-    chunk = max(1, _PAIRS_PER_CHUNK // max(n, 1))
     parts = with_transposes(parts)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
-    for start in range(0, n, chunk):
-        block = _sparse_similarity(parts, slice(start, min(n, start + chunk))).tocoo()
+    for chunk in row_chunks(parts):
+        start = chunk.start
+        block = _sparse_similarity(parts, chunk).tocoo()
         keep = (block.data >= min_similarity) & (block.col > block.row + start)
         rows.append(block.row[keep] + start)
         cols.append(block.col[keep])
@@ -192,10 +214,10 @@ def candidate_probabilities(
     leads = {prefix: matrix[members].tocsr() for prefix, matrix in matrices.conflicts.items()}
     named = {prefix: np.diff(matrix.indptr) > 0 for prefix, matrix in leads.items()}
     lead_transposes = {prefix: matrix.T.tocsr() for prefix, matrix in leads.items()}
-    chunk = max(1, _PAIRS_PER_CHUNK // max(m, 1))
     firsts, seconds, probabilities = [], [], []
-    for start in range(0, m, chunk):
-        rows = slice(start, min(m, start + chunk))
+    # The lead products are taken per chunk too: they join the bound.
+    for rows in row_chunks(parts + [(1.0, leads[p], lead_transposes[p]) for p in leads]):
+        start = rows.start
         block = _sparse_similarity(parts, rows).tocoo()
         keep = (block.col > block.row + start) & (block.data >= min_score)
         first, second = block.row[keep].astype(np.int64) + start, block.col[keep].astype(np.int64)

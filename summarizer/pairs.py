@@ -152,25 +152,47 @@ class PairMatrices:
         return self.facts.shape[0]
 
 
-def _weighted(token_lists: Sequence[Sequence[str]], prefixes: tuple[str, ...], weigh: bool) -> sp.csr_matrix:
-    vocabulary: dict[str, int] = {}
-    indptr, indices, data = [0], [], []
+#: Which token prefixes make up each matrix of :class:`PairMatrices`.
+_MATRIX_PREFIXES = {"facts": ("n", "#", "d"), "words": ("w",), **{prefix: (prefix,) for prefix in CONFLICT_LABELS}}
+
+
+def _token_matrices(token_lists: Sequence[Sequence[str]]) -> dict[str, sp.csr_matrix]:
+    """One sparse row per article for each of :data:`_MATRIX_PREFIXES`: rarity-weighted for facts and words, 1 for leads.
+
+    One pass over the tokens, and each distinct token's rarity looked up once:
+    at hundreds of thousands of articles this is most of the clustering's time.
+    """
+    matrix_of = {prefix: name for name, prefixes in _MATRIX_PREFIXES.items() for prefix in prefixes}
+    vocabularies: dict[str, dict[str, int]] = {name: {} for name in _MATRIX_PREFIXES}
+    indices: dict[str, list[int]] = {name: [] for name in _MATRIX_PREFIXES}
+    indptrs: dict[str, list[int]] = {name: [0] for name in _MATRIX_PREFIXES}
     for tokens in token_lists:
         for token in tokens:
-            if token[:1] in prefixes and token[1:2] == ":":
-                indices.append(vocabulary.setdefault(token, len(vocabulary)))
-                data.append(rarity(token[2:]) if weigh else 1.0)
-        indptr.append(len(indices))
-    shape = (len(token_lists), max(1, len(vocabulary)))
-    return sp.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr), shape=shape)
+            name = matrix_of.get(token[:1]) if token[1:2] == ":" else None
+            if name is not None:
+                vocabulary = vocabularies[name]
+                indices[name].append(vocabulary.setdefault(token, len(vocabulary)))
+        for name, indptr in indptrs.items():
+            indptr.append(len(indices[name]))
+    out = {}
+    for name, vocabulary in vocabularies.items():
+        columns = np.asarray(indices[name], dtype=np.int64)
+        if name in ("facts", "words"):
+            data = np.fromiter((rarity(token[2:]) for token in vocabulary), dtype=np.float64, count=len(vocabulary))[columns]
+        else:
+            data = np.ones(len(columns))
+        shape = (len(token_lists), max(1, len(vocabulary)))
+        out[name] = sp.csr_matrix((data, columns, np.asarray(indptrs[name], dtype=np.int64)), shape=shape)
+    return out
 
 
 def pair_matrices(token_lists: Sequence[Sequence[str]]) -> PairMatrices:
     """The :class:`PairMatrices` of articles given as :func:`article_tokens` lists."""
+    matrices = _token_matrices(token_lists)
     return PairMatrices(
-        facts=normalize(_weighted(token_lists, ("n", "#", "d"), True)).tocsr(),
-        words=normalize(_weighted(token_lists, ("w",), True)).tocsr(),
-        conflicts={prefix: _weighted(token_lists, (prefix,), False) for prefix in CONFLICT_LABELS},
+        facts=normalize(matrices["facts"]).tocsr(),
+        words=normalize(matrices["words"]).tocsr(),
+        conflicts={prefix: matrices[prefix] for prefix in CONFLICT_LABELS},
     )
 
 
