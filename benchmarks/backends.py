@@ -50,6 +50,8 @@ DATA = ("multinews", "multinews_dev.jsonl")
 #: Clusters every system briefs: the first of the file (the 1.5B model needs about a minute each).
 CLUSTERS_FULL = 20
 CLUSTERS_QUICK = 2
+#: New processes per path for the cold start, the two paths alternating.
+COLD_ROUNDS = 5
 METRICS = ("rouge1", "rouge2", "rougeL")
 #: Issue 16's targets.
 TARGET_TOKENS_RATIO = 5.0
@@ -135,7 +137,7 @@ def brief_clusters(system: System, clusters: list[dict[str, Any]]) -> dict[str, 
 
 def _keep_outputs(system: System, briefs: list[tuple[str | None, Any]]) -> None:
     from benchmarks.faithfulness import raw_output
-    from summarizer.generation import cache_dir
+    from summarizer.cache import cache_dir
 
     folder = cache_dir() / OUTPUTS
     folder.mkdir(parents=True, exist_ok=True)
@@ -193,13 +195,22 @@ def run_system(system: System, clusters: int) -> dict[str, Any]:
         return json.loads(out.read_text(encoding="utf-8"))
 
 
-def cold_start(system: System, repeats: int) -> dict[str, Any]:
-    """The speed section's cold start (Port Alden, 80 words, a new process) under ``system``'s backend."""
+def cold_starts(systems: list[System], rounds: int) -> dict[str, dict[str, Any]]:
+    """The speed section's cold start (Port Alden, 80 words, a new process) under each system's backend.
+
+    The systems take turns, one process each per round, so that a slower spell
+    of the machine (or a colder disk cache) falls on both rather than on
+    whichever ran its processes in it.
+    """
     from benchmarks import speed
 
-    runs = [speed.cold_start("embedded", env=_environment(system)) for _ in range(repeats)]
-    return {"first_brief_s": statistics.median(r["first_brief"] for r in runs),
-            "peak_rss_mib": max(r["peak_rss_mib"] for r in runs), "runs": runs}
+    runs: dict[str, list[dict[str, Any]]] = {s.label: [] for s in systems}
+    for _ in range(rounds):
+        for system in systems:
+            runs[system.label].append(speed.cold_start("embedded", env=_environment(system)))
+    return {label: {"first_brief_s": statistics.median(r["first_brief"] for r in done),
+                    "peak_rss_mib": max(r["peak_rss_mib"] for r in done), "runs": done}
+            for label, done in runs.items()}
 
 
 # --- the section ------------------------------------------------------------------------------
@@ -258,7 +269,7 @@ def run(quick: bool = False) -> SectionResult:
     for system in SYSTEMS:
         logger.warning("backends: %s on %d clusters", system.label, n)
         runs[system.label] = summarise_run(run_system(system, n), clusters)
-    cold = {s.label: cold_start(s, 1 if quick else 3) for s in SYSTEMS if s.speed}
+    cold = cold_starts([s for s in SYSTEMS if s.speed], 1 if quick else COLD_ROUNDS)
 
     def fmt(value: float | None, pattern: str = "{:.1f}") -> str:
         return "-" if value is None else pattern.format(value)
@@ -332,7 +343,7 @@ def run(quick: bool = False) -> SectionResult:
         "the model's raw sentences and in the final brief.  Peak RSS is the system's own process.\n\n"
         + markdown_table(header, rows),
         "**SmolLM2 speed, side by side**: the speed section's Multi-News story warm (median of 3 after a warm-up) and "
-        "a new process's cold start to the first Port Alden brief (median of 3; the transformers path's conversion "
+        f"a new process's cold start to the first Port Alden brief (median of {COLD_ROUNDS}, the two paths taking turns; the transformers path's conversion "
         "was cached by its run above)\n\n"
         + markdown_table(["system", "warm story (s)", "of it generation (s)", "cold start (s)", "cold peak RSS (MiB)", "model load in run (s)"],
                          speed_rows),

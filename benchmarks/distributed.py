@@ -1,7 +1,8 @@
 """Benchmark section: the pipeline on a local Ray instance (``summarizer.distributed``).
 
 Inputs are ECB+ dev articles repeated with small changes: one line dropped,
-two lines swapped, numbers of two or more digits shifted by 1000 per copy.
+two lines swapped, numbers of two or more digits or with decimals shifted by
+10,000,000 per copy.
 Each repetition also renames the capitalised words that are not stop words and
 the lower-case words rarer than the pair model's common-word cut (a suffix per
 copy), so that a copy is a new set of incidents rather than 200 more reports
@@ -51,8 +52,12 @@ TARGET_ARI = 0.99
 TARGET_EXPONENT = 1.1
 #: Capitalised words (names, and sentence openers that are not stop words): renamed per copy.
 _CAPITALISED = re.compile(r"\b([A-Z][A-Za-z]{1,})\b")
-#: Every run of two or more digits, "117th" and "1,067" included: a number a copy shares links it to the original.
-_NUMBER = re.compile(r"(?<![\d.])(\d{2,})")
+#: Every run of digits with its decimals ("117th", "1,067", "5.4"): a number a copy shares links it to the others.
+_NUMBER = re.compile(r"(?<![\d.])(\d+)(\.\d+)?")
+#: Copy k adds k times this to a number: more than any run of digits in the dev
+#: articles, so no two copies' numbers meet (a shift of 1000 made copy 1's
+#: "2023" out of "1023" and copy 2's out of "23").
+_NUMBER_SHIFT = 10_000_000
 #: Capitalised words kept as they are: sentence openers that name nothing.  Not
 #: all stop words: "Bill", "Will", "Fire" and "MAY" are names and dates too, and
 #: a copy that kept them would share them with every other copy.
@@ -71,6 +76,21 @@ def _suffix(copy: int) -> str:
         copy //= len(letters)
         if copy == 0:
             return out
+
+
+def shift_numbers(text: str, copy: int) -> str:
+    """``text`` with every number of two or more digits, or with decimals, moved up by copy ``copy``'s shift.
+
+    Single digits ("5 people") stay: the pair model ignores them.
+    """
+
+    def shift(match: re.Match[str]) -> str:
+        whole, decimals = match.group(1), match.group(2) or ""
+        if len(whole) < 2 and not decimals:
+            return match.group(0)
+        return f"{int(whole) + _NUMBER_SHIFT * copy}{decimals}"
+
+    return _NUMBER.sub(shift, text)
 
 
 def _rename(word: str, tag: str) -> str:
@@ -97,7 +117,7 @@ def synthetic_rows(rows: list[dict[str, Any]], n: int, seed: int = 0) -> list[di
             tag = _suffix(copy)
             lines = [_CAPITALISED.sub(lambda m, tag=tag: _rename(m.group(1), tag), line) for line in lines]
             lines = [_LOWER.sub(lambda m, tag=tag: _rename_rare(m.group(1), tag), line) for line in lines]
-            lines = [_NUMBER.sub(lambda m, shift=1000 * copy: str(int(m.group(1)) + shift), line) for line in lines]
+            lines = [shift_numbers(line, copy) for line in lines]
         out.append({"text": "\n".join(lines), "url": f"{row['url'] or 'dev'}#{copy}", "story": f"{row['subtopic']}#{copy}"})
     return out
 
