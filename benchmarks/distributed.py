@@ -61,14 +61,15 @@ _NUMBER_SHIFT = 10_000_000
 #: Capitalised words kept as they are: sentence openers that name nothing.  Not
 #: all stop words: "Bill", "Will", "Fire" and "MAY" are names and dates too, and
 #: a copy that kept them would share them with every other copy.
-_OPENERS = frozenset(
+OPENERS = frozenset(
     "a an and as at but by for from he her his i if in it its of on or she that the their them there these they "
     "this those to we when where which while who with you".split()
 )
 _LOWER = re.compile(r"\b([a-z]{3,})\b")
 
 
-def _suffix(copy: int) -> str:
+def copy_suffix(copy: int) -> str:
+    """The letters copy ``copy`` appends to every renamed word: a different run for each copy."""
     letters = "bcdfghklmnprstvz"
     out = ""
     while True:
@@ -94,7 +95,7 @@ def shift_numbers(text: str, copy: int) -> str:
 
 
 def _rename(word: str, tag: str) -> str:
-    return word if word.lower() in _OPENERS else word + tag
+    return word if word.lower() in OPENERS else word + tag
 
 
 def _rename_rare(word: str, tag: str) -> str:
@@ -114,7 +115,7 @@ def synthetic_rows(rows: list[dict[str, Any]], n: int, seed: int = 0) -> list[di
                 lines.pop(rng.randrange(1, len(lines)))
                 i = rng.randrange(0, len(lines) - 1)
                 lines[i], lines[i + 1] = lines[i + 1], lines[i]
-            tag = _suffix(copy)
+            tag = copy_suffix(copy)
             lines = [_CAPITALISED.sub(lambda m, tag=tag: _rename(m.group(1), tag), line) for line in lines]
             lines = [_LOWER.sub(lambda m, tag=tag: _rename_rare(m.group(1), tag), line) for line in lines]
             lines = [shift_numbers(line, copy) for line in lines]

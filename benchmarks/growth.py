@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import ROOT, SectionResult, markdown_table, peak_rss_mib, read_jsonl, verdict
-from benchmarks.distributed import _OPENERS, DEV, _suffix, shift_numbers, synthetic_rows
+from benchmarks.distributed import DEV, OPENERS, copy_suffix, shift_numbers, synthetic_rows
 
 SIZES = [1000, 3000, 10_000, 30_000, 100_000, 300_000]
 QUICK_SIZES = [1000, 3000, 10_000]
@@ -52,8 +52,8 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def _rename_token(token: str, copy: int) -> str:
     prefix, _, body = token.partition(":")
-    tag = _suffix(copy)
-    body = _WORD.sub(lambda m: m.group(0) if m.group(0) in _OPENERS else m.group(0) + tag, body)
+    tag = copy_suffix(copy)
+    body = _WORD.sub(lambda m: m.group(0) if m.group(0) in OPENERS else m.group(0) + tag, body)
     return f"{prefix}:{shift_numbers(body, copy)}"
 
 
