@@ -5,7 +5,7 @@ Usage::
     python -m benchmarks [--quick] [--model M] [--sections quality,faithfulness,...] [--update]
 
 Sections run in a fixed order (quality, faithfulness, backends, clustering,
-dedup, cleaning, speed, distributed, growth).  Faithfulness reads the briefs that the quality section
+dedup, cleaning, speed, embedder, distributed, growth).  Faithfulness reads the briefs that the quality section
 already wrote, so nothing is generated twice.  A section that fails is
 reported with its error and the others still run.  ``--update`` re-runs only
 the named sections and keeps the others from the report already written, each
@@ -33,7 +33,9 @@ from typing import Any
 
 from benchmarks.common import RESULTS, SectionResult
 
-SECTIONS = ["quality", "faithfulness", "backends", "clustering", "dedup", "cleaning", "speed", "distributed", "growth"]
+SECTIONS = [
+    "quality", "faithfulness", "backends", "clustering", "dedup", "cleaning", "speed", "embedder", "distributed", "growth",
+]
 
 
 def machine() -> dict[str, Any]:
