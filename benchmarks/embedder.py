@@ -44,7 +44,9 @@ from benchmarks.dedup import _pair_cosines, prf
 from summarizer.clustering import article_sentences
 from summarizer.config import BriefConfig
 from summarizer.document import Article
-from summarizer.embedding import INT8_PRESETS, Embedder, embed, embed_distinct, load_embedder, load_onnx_int8
+from summarizer.embedding import (
+    INT8_PRESETS, Embedder, cpu_int8_preset, embed, embed_distinct, load_embedder, load_onnx_int8,
+)
 from summarizer.pooling import build_pool, sentences_match
 
 logger = logging.getLogger(__name__)
@@ -70,30 +72,24 @@ def dev_stories(limit: int) -> tuple[list[list[Article]], list[list[list[str]]],
     return stories, splits, list(distinct)
 
 
-def encode_seconds(embedder: Embedder, texts: list[str], repeats: int = 2) -> float:
-    """Best wall time of ``embed`` over ``texts`` (warm up with a batch first)."""
-    best = float("inf")
-    for _ in range(repeats):
-        clock = time.perf_counter()
-        embed(embedder, texts)
-        best = min(best, time.perf_counter() - clock)
-    return best
+def timed_encode(embedder: Embedder, texts: list[str]) -> tuple[float, np.ndarray]:
+    """Wall time of one :func:`embed` over ``texts``, and the vectors."""
+    clock = time.perf_counter()
+    vectors = embed(embedder, texts)
+    return time.perf_counter() - clock, vectors
 
 
-def pool_seconds(
-    embedder: Embedder, stories: list[list[Article]], splits: list[list[list[str]]], repeats: int = 1
+def timed_pool(
+    embedder: Embedder, stories: list[list[Article]], splits: list[list[list[str]]]
 ) -> tuple[float, int]:
-    """Best seconds to embed every distinct sentence once and build each story's pool, and the pool sentences."""
-    best, pooled = float("inf"), 0
-    for _ in range(repeats):
-        clock = time.perf_counter()
-        vectors = embed_distinct(embedder, (s for split in splits for sentences in split for s in sentences))
-        pooled = sum(
-            len(build_pool(articles, embedder, sentences=split, vectors=vectors))
-            for articles, split in zip(stories, splits)
-        )
-        best = min(best, time.perf_counter() - clock)
-    return best, pooled
+    """Seconds to embed every distinct sentence once and build each story's pool, and the pool sentences."""
+    clock = time.perf_counter()
+    vectors = embed_distinct(embedder, (s for split in splits for sentences in split for s in sentences))
+    pooled = sum(
+        len(build_pool(articles, embedder, sentences=split, vectors=vectors))
+        for articles, split in zip(stories, splits)
+    )
+    return time.perf_counter() - clock, pooled
 
 
 def dedup_figures(embedder: Embedder, pairs: list[dict[str, Any]], config: BriefConfig) -> dict[str, tuple[float, float]]:
@@ -109,24 +105,25 @@ def dedup_figures(embedder: Embedder, pairs: list[dict[str, Any]], config: Brief
     return figures
 
 
-def _timed_rounds(embedders: dict[str, Embedder], measure: Any, rounds: int) -> dict[str, float]:
-    """Best of ``rounds`` of ``measure(embedder)`` for each embedder, the embedders taking turns each round.
+def _timed_rounds(embedders: dict[str, Embedder], measure: Any, rounds: int) -> dict[str, tuple[float, Any]]:
+    """Best seconds of ``rounds`` calls of ``measure(embedder)``, and what it returned, for each embedder.
 
-    Taking turns spreads a slow spell of the machine over all of them, which
+    ``measure`` returns ``(seconds, result)``; the embedders take turns each
+    round, which spreads a slow spell of the machine over all of them and
     matters more to a ratio than the best-of alone.
     """
-    best = {name: float("inf") for name in embedders}
+    best: dict[str, tuple[float, Any]] = {name: (float("inf"), None) for name in embedders}
     for _ in range(rounds):
         for name, embedder in embedders.items():
-            best[name] = min(best[name], measure(embedder))
+            seconds, result = measure(embedder)
+            if seconds < best[name][0]:
+                best[name] = (seconds, result)
     return best
 
 
 def run(quick: bool = False, sentences: int | None = None) -> SectionResult:
     """Measure float32 against the int8 copies; the section of the benchmark report."""
     import torch
-
-    from summarizer.embedding import cpu_int8_preset
 
     stories, splits, texts = dev_stories(sentences or (SENTENCES // 3 if quick else SENTENCES))
     pairs = read_jsonl("msrp", "msrp_train.jsonl")
@@ -146,22 +143,21 @@ def run(quick: bool = False, sentences: int | None = None) -> SectionResult:
     cached_load = time.perf_counter() - clock
     for preset in presets[1:]:
         embedders[names[preset]] = load_onnx_int8(preset=preset, threads=threads)
-    pool_seconds(embedders["float32 (torch)"], stories, splits)  # fills the text caches (named entities, words)
+    timed_pool(embedders["float32 (torch)"], stories, splits)  # fills the text caches (named entities, words)
     for embedder in embedders.values():
         embed(embedder, texts[:128])  # warm
 
     rounds = 2 if quick else 3
     logger.info("Timing %d embedders, %d rounds taking turns", len(embedders), rounds)
-    encode = _timed_rounds(embedders, lambda e: encode_seconds(e, texts, repeats=1) / len(texts), rounds)
-    pool = _timed_rounds(embedders, lambda e: pool_seconds(e, stories, splits)[0] / len(texts), rounds)
+    encode = _timed_rounds(embedders, lambda e: timed_encode(e, texts), rounds)
+    pool = _timed_rounds(embedders, lambda e: timed_pool(e, stories, splits), rounds)
     measured = {}
     for name, embedder in embedders.items():
         logger.info("Dedup figures of %s", name)
-        measured[name] = {"encode_s": encode[name], "pool_s": pool[name],
-                          "pool_sentences": pool_seconds(embedder, stories, splits)[1],
-                          "dedup": dedup_figures(embedder, pairs, config)}
+        measured[name] = {"encode_s": encode[name][0] / len(texts), "pool_s": pool[name][0] / len(texts),
+                          "pool_sentences": pool[name][1], "dedup": dedup_figures(embedder, pairs, config)}
     base = measured["float32 (torch)"]
-    vectors = {name: embed(embedder, texts) for name, embedder in embedders.items()}
+    vectors = {name: result for name, (_, result) in encode.items()}
     rows = []
     for name, m in measured.items():
         shifts = [m["dedup"][part][k] - base["dedup"][part][k] for part in m["dedup"] for k in (0, 1)]

@@ -198,7 +198,7 @@ Embedder = Union["SentenceTransformer", OnnxEmbedder]
 
 
 def _missing_onnx_packages(export: bool) -> list[str]:
-    """The packages the ONNX path lacks: ONNX Runtime to run, and onnx and onnxscript to export."""
+    """The packages the ONNX path lacks: ONNX Runtime to run, and onnx, onnxscript and onnx-ir to export."""
     names = ["onnxruntime"] + (["onnx", "onnxscript", "onnx_ir"] if export else [])
     missing = []
     for name in names:

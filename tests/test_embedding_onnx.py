@@ -108,7 +108,7 @@ def test_the_export_fuses_attention_and_quantises_the_other_products(int8):
 
 
 @needs_onnx
-def test_a_graph_with_nothing_to_fuse_is_quantised_as_exported(tmp_path):
+def test_a_graph_with_nothing_to_fuse_is_left_unfused(tmp_path):
     import onnx
     from onnx import TensorProto, helper
 
