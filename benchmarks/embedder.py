@@ -3,7 +3,7 @@
 Three measurements, every embedder on the same inputs in the same process:
 
 * **Batch encode**: seconds per sentence of :func:`summarizer.embedding.embed`
-  (batch size 64, as the pipeline calls it) on a few thousand distinct
+  (in batches of ``batch_size_for`` the embedder, as the pipeline calls it) on a few thousand distinct
   sentences of the first Multi-News dev clusters, warm.
 * **Pooling per distinct sentence**: those clusters as stories, every distinct
   sentence embedded once and each story's pool built, as the clustering
@@ -45,7 +45,7 @@ from summarizer.clustering import article_sentences
 from summarizer.config import BriefConfig
 from summarizer.document import Article
 from summarizer.embedding import (
-    INT8_PRESETS, Embedder, cpu_int8_preset, embed, embed_distinct, load_embedder, load_onnx_int8,
+    CPU_BATCH_SIZE, INT8_PRESETS, Embedder, cpu_int8_preset, embed, embed_distinct, load_embedder, load_onnx_int8,
 )
 from summarizer.pooling import build_pool, sentences_match
 
@@ -189,7 +189,7 @@ def run(quick: bool = False, sentences: int | None = None) -> SectionResult:
     }
     markdown = "\n".join([
         f"**MiniLM float32 against int8 ONNX** ({len(texts)} distinct sentences of the first {len(stories)} "
-        f"Multi-News dev clusters, batch size 64, {threads} threads each, warm; best of {rounds} rounds in which "
+        f"Multi-News dev clusters, batches of {CPU_BATCH_SIZE}, {threads} threads each, warm; best of {rounds} rounds in which "
         f"the embedders take turns; MSRP train at dedup_threshold {config.dedup_threshold})",
         "",
         table,

@@ -166,3 +166,20 @@ def test_a_damaged_cache_is_rebuilt(int8, cache, monkeypatch):
     rebuilt = load_onnx_int8()
     assert len(calls) == 1 and rebuilt.folder == int8.folder
     np.testing.assert_allclose(embed(rebuilt, NEWS[:2]), embed(int8, NEWS[:2]), atol=1e-6)
+
+
+def test_batches_are_small_on_a_cpu_and_larger_on_an_accelerator(embedder):
+    assert embedding.batch_size_for(embedder) == embedding.CPU_BATCH_SIZE  # the bundled model loads on the CPU
+
+    class OnAccelerator:
+        device = "cuda:0"
+
+    assert embedding.batch_size_for(OnAccelerator()) == embedding.ACCELERATOR_BATCH_SIZE
+    assert embedding.CPU_BATCH_SIZE < embedding.ACCELERATOR_BATCH_SIZE
+
+
+@needs_onnx
+def test_onnx_runtime_threads_do_not_spin_between_runs(int8):
+    # Spinning threads would take the CPUs from the stages that run between embedding calls.
+    options = int8.session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
