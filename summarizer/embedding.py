@@ -57,9 +57,10 @@ INT8_PRESETS = {"avx2": "QUInt8", "avx512_vnni": "QInt8"}
 #: legacy export, MSRP dedup figures moved by 0.0069, over the 0.005 allowed), and so do the token
 #: embeddings (a Gather; quantising them added about 0.002 to the shift in an unfused test).
 INT8_OPERATORS = ["MatMul"]
-#: Sentences per batch on a CPU.  Smaller batches keep a layer's activations in
-#: cache: on the 2-CPU development machine MiniLM encoded Multi-News sentences
-#: about 11% faster in batches of 16 than of 64 in float32, 14% in int8.
+#: Sentences per batch on a CPU: on the 2-CPU development machine MiniLM
+#: encoded Multi-News sentences about 11% faster in batches of 16 than of 64 in
+#: float32, 14% in int8 (probably because a smaller batch's activations stay in
+#: cache; that was not measured).
 CPU_BATCH_SIZE = 16
 #: Sentences per batch on an accelerator, which larger batches keep busy.
 ACCELERATOR_BATCH_SIZE = 64
