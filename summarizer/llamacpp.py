@@ -47,21 +47,58 @@ MIN_HEAD_TOKENS = 16
 HEADS_KEPT = 8
 
 
-def _threads() -> tuple[int, int]:
-    """Threads for llama.cpp's decoding and prompt reading: llama-cpp-python's own defaults.
-
-    Decoding gets half the CPUs this process may use, about one per physical
-    core: llama.cpp's threads wait for each other by spinning, and with a thread
-    on every logical CPU, hyper-threads and any other busy process stall them all
-    (on a loaded 2-CPU machine, 2 threads decoded several times slower than 1).
-    Reading the prompt is one large batch per layer and gains from every CPU
-    (the embedded model on 2 CPUs: 256 prompt tokens/s on 1 thread, 450-500 on 2).
-    """
+def _cpus() -> set[int]:
+    """The logical CPUs this process may run on."""
     try:
-        available = len(os.sched_getaffinity(0))
+        return set(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        available = os.cpu_count() or 1
-    return max(1, available // 2), max(1, available)
+        return set(range(os.cpu_count() or 1))
+
+
+def physical_cores(cpus: set[int], sysfs: Path = Path("/sys/devices/system/cpu")) -> int:
+    """How many physical cores the logical CPUs ``cpus`` sit on (hyper-threads counted once).
+
+    Read from Linux's CPU topology under ``sysfs``; where it cannot be read,
+    half the CPUs, as llama-cpp-python assumes (two hyper-threads per core).
+    """
+    cores = set()
+    for cpu in cpus:
+        topology = sysfs / f"cpu{cpu}" / "topology"
+        try:
+            cores.add((topology.joinpath("physical_package_id").read_text().strip(),
+                       topology.joinpath("core_id").read_text().strip()))
+        except OSError:
+            return max(1, len(cpus) // 2)
+    return max(1, len(cores))
+
+
+def _threads() -> tuple[int, int]:
+    """Threads for llama.cpp's decoding and prompt reading.
+
+    Decoding gets one thread per physical core, llama.cpp's own default (and
+    torch's, so the transformers path gets as many): llama.cpp's threads wait
+    for each other by spinning, and a second thread on one core's
+    hyper-thread slows them all.  llama-cpp-python's default, half the logical
+    CPUs, assumes hyper-threads; on a machine without them (2 cores of 1
+    thread each here) it leaves a core idle, and the embedded model decoded
+    50 tokens/s on 1 thread against about 90 on 2.  Reading the prompt is one
+    large batch per layer and gains from every logical CPU.
+
+    ``$NEWSBRIEF_LLAMA_THREADS`` sets the decoding threads: on a host where
+    other processes keep the cores busy, fewer threads than cores decode faster.
+    """
+    cpus = _cpus()
+    setting = os.environ.get("NEWSBRIEF_LLAMA_THREADS", "").strip()
+    if setting:
+        try:
+            threads = int(setting)
+        except ValueError:
+            raise ModelLoadError(f"NEWSBRIEF_LLAMA_THREADS must be a whole number of threads, not {setting!r}") from None
+        if threads < 1:
+            raise ModelLoadError(f"NEWSBRIEF_LLAMA_THREADS must be at least 1, not {threads}")
+    else:
+        threads = physical_cores(cpus)
+    return threads, max(threads, len(cpus))
 
 
 def _token_text(llm: Llama, token: int) -> str:

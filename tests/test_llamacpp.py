@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -272,3 +273,45 @@ def test_the_embedded_model_briefs_every_example_story_through_llama_cpp(llamacp
         s for b in briefs for s in b.sentences if s.generated is None and s.text not in {p.text for p in b.pool}
     ]
     assert rewrites and all(s.reason is None for s in rewrites)
+
+
+def _topology(root: Path, cpus: dict[int, tuple[int, int]]) -> Path:
+    """A Linux CPU topology tree: logical CPU -> (package, core)."""
+    for cpu, (package, core) in cpus.items():
+        folder = root / f"cpu{cpu}" / "topology"
+        folder.mkdir(parents=True)
+        (folder / "physical_package_id").write_text(f"{package}\n")
+        (folder / "core_id").write_text(f"{core}\n")
+    return root
+
+
+def test_physical_cores_count_hyper_threads_once(llamacpp, tmp_path):
+    # Two sockets of two cores, each core with two hyper-threads (CPUs n and n + 4).
+    sysfs = _topology(tmp_path / "ht", {n: ((n % 4) // 2, n % 2) for n in range(8)})
+    assert llamacpp.physical_cores(set(range(8)), sysfs) == 4
+    assert llamacpp.physical_cores({0, 4}, sysfs) == 1  # one core's two hyper-threads
+    assert llamacpp.physical_cores({0, 2}, sysfs) == 2  # core 0 of each socket
+    # Two cores of one thread each, as on the development machine.
+    assert llamacpp.physical_cores({0, 1}, _topology(tmp_path / "flat", {0: (0, 0), 1: (0, 1)})) == 2
+    # No topology to read: half the CPUs, llama-cpp-python's assumption.
+    assert llamacpp.physical_cores(set(range(8)), tmp_path / "missing") == 4
+    assert llamacpp.physical_cores({0}, tmp_path / "missing") == 1
+
+
+def test_decoding_gets_a_thread_per_physical_core_and_reading_every_cpu(llamacpp, tiny_path, monkeypatch):
+    monkeypatch.delenv("NEWSBRIEF_LLAMA_THREADS", raising=False)
+    cpus = os.sched_getaffinity(0)
+    llm = load_generator(str(tiny_path)).llm
+    assert llm.n_threads == llamacpp.physical_cores(cpus) <= len(cpus)
+    assert llm.n_threads_batch == len(cpus)
+
+
+def test_the_decoding_threads_can_be_set_and_a_bad_setting_is_refused(llamacpp, tiny_path, monkeypatch):
+    monkeypatch.setenv("NEWSBRIEF_LLAMA_THREADS", "1")
+    generator = load_generator(str(tiny_path))
+    assert generator.llm.n_threads == 1
+    assert generator.chat(QUESTION, 4)  # still answers
+    for bad, message in (("two", "a whole number"), ("0", "at least 1")):
+        monkeypatch.setenv("NEWSBRIEF_LLAMA_THREADS", bad)
+        with pytest.raises(ModelLoadError, match=f"NEWSBRIEF_LLAMA_THREADS must be {message}"):
+            load_generator(str(tiny_path))
