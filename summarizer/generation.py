@@ -169,7 +169,7 @@ def _load_gguf_generator(gguf: Path, name: str, config: BriefConfig, backend: st
                 raise ModelLoadError(f"llama-cpp-python is not available ({exc}): {fast}") from exc
             logger.log(
                 logging.INFO if isinstance(exc, ModuleNotFoundError) else logging.WARNING,
-                "llama-cpp-python is not available (%s): running %s through transformers, several times slower; "
+                "llama-cpp-python is not available (%s): running %s through transformers, two to five times slower; "
                 "for the fast path: %s", exc, name, fast,
             )
         else:

@@ -1,8 +1,9 @@
 """Stage 6, fast path: GGUF chat models through llama.cpp (``pip install "newsbrief[fast]"``).
 
-A GGUF file runs here, quantised as it is, several times faster on a CPU
+A GGUF file runs here, quantised as it is, faster on a CPU
 than de-quantised through transformers (decoding the embedded SmolLM2 about
-8-12x, a whole brief about 3x, on the 2-CPU development machine).  How a brief is drafted (chunked or
+3-5x, a whole brief 2-3.6x, on the 2-CPU development machines: less where
+torch is fast, as on an Intel Xeon with AVX-512).  How a brief is drafted (chunked or
 whole, the prompts, the answer cleaning) is shared with the transformers path
 through :class:`~summarizer.generation.ChatGenerator`; this module only
 answers one chat turn: the GGUF's own chat template, rendered by
