@@ -69,8 +69,11 @@ class BriefConfig:
 
     # --- generation ---------------------------------------------------------
     #: ``"auto"``: the embedded and other small causal models rewrite a few pool
-    #: sentences at a time; seq2seq and larger models read the whole ranked pool.
-    #: ``"chunked"`` or ``"whole"`` force one way.
+    #: sentences at a time (chunked); larger causal models write the whole brief
+    #: from the best-ranked sentences for twice ``target_words``, and a brief they
+    #: leave short is filled to the target with those sentences as written
+    #: (whole); seq2seq models read the whole ranked pool.
+    #: ``"chunked"`` or ``"whole"`` force one way for causal models.
     strategy: str = "auto"
     #: Chunked strategy: a pool sentence longer than this many words is compressed.
     compress_words: int = 28

@@ -127,6 +127,33 @@ def select_sentences(
     return picks
 
 
+def fill_to(
+    pool: Sequence[PoolSentence], written: Sequence[str], picks: Sequence[Pick], words: int,
+    share: float = REPEAT_SHARE,
+) -> list[Pick]:
+    """The ``picks``, in their order, that bring ``written`` up to about ``words`` words without repeating it.
+
+    A model asked for a brief of some length often writes far less
+    (Qwen2.5-Coder-1.5B about 80 words when asked for 235).  The rest of the
+    length is filled with pool sentences as the outlets wrote them, skipping
+    any that repeats (``share``) or overlaps (:data:`REDUNDANT_OVERLAP`) a
+    sentence already in the brief.
+    """
+    said = list(written)
+    total = sum(len(text.split()) for text in said)
+    filled: list[Pick] = []
+    for pick in picks:
+        if total >= words:
+            break
+        text = pool[pick.index].text
+        if any(repeats(text, other, share) or overlap(text, other) >= REDUNDANT_OVERLAP for other in said):
+            continue
+        filled.append(pick)
+        said.append(text)
+        total += len(text.split())
+    return filled
+
+
 def story_position(sentence: PoolSentence) -> tuple[int, int]:
     """Where ``sentence`` sat in the story: its smallest index in any article (near the top first)."""
     return (min(index for _, index in sentence.occurrences), 0)

@@ -232,24 +232,36 @@ def test_a_fusion_is_kept_only_when_it_keeps_every_fact_of_both():
     assert keeps_facts(["Kessling's town hall cracked."], "The KESSLING town hall cracked.")
 
 
-def test_whole_strategy_drops_the_lowest_ranked_sentences_to_fit_the_window(causal_folder, tmp_path, monkeypatch):
+def test_whole_strategy_reads_the_ranked_selection_in_story_order_and_fills_to_the_target(
+    causal_folder, tmp_path, monkeypatch
+):
     config = BriefConfig(strategy="whole", max_new_tokens=16, target_words=80)
-    # The window holds the answer (room for 80 words, more than max_new_tokens),
-    # 200 tokens for the instructions, and the top three ranked sentences
-    # (19 + 17 + 8 tokens); the fourth (14) is one too many.
+    # The model reads the sentences chosen for twice the target, each fact once:
+    # "About 30,000 households lost power." repeats the second and is never read.
+    # The small window holds the answer (room for 80 words, more than
+    # max_new_tokens), 200 tokens for the instructions, and the top two ranked
+    # sentences (19 + 17 tokens); the next (14) is one too many.
     assert answer_tokens(config) == 128
     torch.manual_seed(0)
     small = load_generator(str(save_tiny_causal(tmp_path / "small", max_position_embeddings=128 + 200 + 44)), config)
-    large = load_generator(str(causal_folder), config)  # 512 positions: the whole pool fits
-    for generator, read in ((small, [0, 1, 2]), (large, [0, 1, 2, 3, 4, 5])):
+    large = load_generator(str(causal_folder), config)  # 512 positions: every chosen sentence fits
+    for generator, read in ((small, [1, 0]), (large, [1, 5, 3, 0, 4])):
         calls = spy_on_generate(generator, monkeypatch)
         drafts = generator.draft(LONG_POOL, config)
         ((given, _),) = calls
-        source = "\n".join(f"- {RANKED[i]}" for i in read)  # rank order: the most important first
+        source = "\n".join(f"- {RANKED[i]}" for i in read)  # the order the story tells them
         assert given == ids(generator, chat_prompt(BRIEF_PROMPT.format(words=80, source=source)))
-        answer = new_text(generator, calls[0])
-        assert answer
-        assert drafts == [Draft(s, read) for s in split_sentences(answer)]
+        written = split_sentences(clean_answer(new_text(generator, calls[0])))
+        assert written
+        assert drafts[: len(written)] == [Draft(s, read) for s in written]
+        # Where the random model wrote less than 80 words, the chosen sentences
+        # fill the rest as the outlets wrote them, best-ranked first (they hold 80 words).
+        filled = drafts[len(written):]
+        assert all(d == Draft(RANKED[d.inputs[0]], d.inputs[:1]) for d in filled)
+        assert [d.inputs[0] for d in filled] == sorted(d.inputs[0] for d in filled)
+        assert 2 not in [d.inputs[0] for d in filled]
+        assert sum(len(d.text.split()) for d in drafts) >= 80
+        assert bool(filled) == (sum(len(s.split()) for s in written) < 80)
 
 
 def test_clean_answer_strips_what_small_models_echo():
@@ -317,8 +329,10 @@ def test_pipeline_with_random_model_guards_what_it_wrote(causal_folder, strategy
     assert calls, "the model was never asked"
     (drafts,) = seen
     answers = [new_text(briefer.generator, c) for c in calls]
-    if strategy == "whole":  # one answer, split into sentences
-        assert [d.text for d in drafts] == split_sentences(answers[0])
+    if strategy == "whole":  # one answer, split into sentences, then pool sentences to reach the target
+        written = split_sentences(clean_answer(answers[0]))
+        assert [d.text for d in drafts[: len(written)]] == written
+        assert all(d.text == brief.pool[d.inputs[0]].text for d in drafts[len(written):])
     else:  # each draft is a cleaned answer or the pool sentence it was asked about
         for d in drafts:
             assert d.text in {brief.pool[d.inputs[0]].text} | {split_sentences(clean_answer(a))[0] for a in answers if a}

