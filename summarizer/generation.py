@@ -502,8 +502,8 @@ class ChatGenerator(Generator):
         answer_budget = answer_tokens(config)
         budget = min(self.window(), 4096) - answer_budget - 200
         picks = select_sentences(pool, 2 * config.target_words, fuse=False, share=config.fuse_overlap)
-        fitted = set(self._fit(pool, [pick.index for pick in picks], budget))
-        chosen = [pick.index for pick in in_story_order(pool, [p for p in picks if p.index in fitted])]
+        chosen = self._fit(pool, [pick.index for pick in picks], budget)
+        chosen.sort(key=lambda i: story_position(pool[i]))
         source = "\n".join(f"- {self.as_data(pool[i].text)}" for i in chosen)
         answer = self.chat(BRIEF_PROMPT.format(words=config.target_words, source=source), answer_budget, deadline, config)
         drafts = [Draft(s, chosen) for s in split_sentences(clean_answer(answer))]
