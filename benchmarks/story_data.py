@@ -86,6 +86,19 @@ def alone_clusters(indices: Sequence[int]) -> list[list[int]]:
     return [members for members in clusters.values() if len(members) >= 2]
 
 
+def mixes(indices: Sequence[int], cluster: Clusterer, repeats: int, seed: int = 0) -> float:
+    """Mean BCubed F1 over pastes of 2, 3 and 5 random Multi-News clusters of :func:`alone_clusters` together."""
+    articles = dev_articles()
+    rng = random.Random(seed)
+    clusters = alone_clusters(indices)
+    f1 = []
+    for size in (2, 3, 5):
+        for _ in range(repeats):
+            members = sorted(i for c in rng.sample(clusters, min(size, len(clusters))) for i in c)
+            f1.append(bcubed(cluster(members), [articles[i].story for i in members])[2])
+    return float(np.mean(f1))
+
+
 def scores(indices: Sequence[int], cluster: Clusterer) -> dict[str, float]:
     """BCubed P/R/F1 and the number of stories of one call holding all of ``indices``."""
     articles = dev_articles()
@@ -128,6 +141,7 @@ def all_scores(
             "ecb_small": small_f1(ecb, cluster, repeats),
             "mn": scores(mn, cluster),
             "mn_alone": alone(mn, cluster),
+            "mn_mixes": mixes(mn, cluster, repeats),
         }
     return out
 

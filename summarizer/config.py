@@ -31,7 +31,13 @@ class BriefConfig:
     #: mean probability of one story over their pairs (the pair model of
     #: :mod:`summarizer.pairs`) is at least this.  Tuned on the tuning halves of
     #: ECB+ dev and Multi-News dev (``benchmarks/train_story_model.py``).
-    cluster_probability: float = 0.1
+    cluster_probability: float = 0.06
+    #: Inputs of up to this many articles have their pairs' odds raised by how
+    #: much more often their own pairs look like one story than the pair
+    #: model's training pairs (``clustering.input_model``): a few reports
+    #: pasted together are mostly one story.  Larger inputs, and 0, keep the
+    #: model's odds.
+    cluster_prior_max_articles: int = 100
     #: A story is split in two when its two halves (the last merge, each of at
     #: least two articles) have a mean cross probability below this share of
     #: the mean probability within the looser half: two incidents of one kind,
@@ -129,6 +135,8 @@ class BriefConfig:
             raise ValueError(f"cluster_probability must be between 0 and 1, got {self.cluster_probability}")
         if not 0.0 <= self.cluster_split_ratio < 1.0:
             raise ValueError(f"cluster_split_ratio must be at least 0 and below 1, got {self.cluster_split_ratio}")
+        if self.cluster_prior_max_articles < 0:
+            raise ValueError(f"cluster_prior_max_articles must not be negative, got {self.cluster_prior_max_articles}")
         if self.cluster_max_block < 2:
             raise ValueError(f"cluster_max_block must be at least 2, got {self.cluster_max_block}")
         for name in ("max_articles", "max_article_chars", "max_total_chars"):

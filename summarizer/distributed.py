@@ -46,7 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .clustering import candidate_pairs, link_blocks, min_candidate_score
+from .clustering import candidate_pairs, input_model, link_blocks, min_candidate_score
 from .pairs import StoryModel, article_tokens, pair_matrices, sparse_parts
 from .config import BriefConfig
 from .document import Article, Brief, Skipped
@@ -438,6 +438,7 @@ def cluster_distributed(
         return [0]
     model = StoryModel.bundled()
     matrices = pair_matrices(token_lists)
+    model = input_model(matrices, model, config)
     parts = sparse_parts(matrices, model)
     embedding_weight = config.cluster_embedding_weight
     if embedding_weight > 0 and vectors is None:

@@ -21,6 +21,12 @@ that the two articles report one event; its coefficients ship in
 The conflicts only lower the log-odds, so a pair can reach a probability only
 if its facts and words alone can: :func:`sparse_parts` gives that bound as
 sparse matrices, which the clustering uses to avoid forming all pairs.
+
+The probabilities assume the share of same-story pairs the model was trained
+on (``StoryModel.prior``, about 3%).  A few articles pasted together are far
+more often one story than that; :func:`same_story_share` estimates an
+input's own share from its pairs, and the clustering lowers its cut by the
+difference in log-odds (see :func:`summarizer.clustering.input_cut`).
 """
 
 from __future__ import annotations
@@ -109,7 +115,12 @@ def article_tokens(sentences: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class StoryModel:
-    """Coefficients of the pair model: log-odds = bias + sum of weight * feature."""
+    """Coefficients of the pair model: log-odds = bias + sum of weight * feature.
+
+    ``prior`` is the share of same-story pairs among the (weighted) training
+    pairs, which the probabilities assume; ``None`` when unknown, and then no
+    input moves the cut.
+    """
 
     facts: float
     words: float
@@ -117,12 +128,15 @@ class StoryModel:
     person_conflict: float
     date_conflict: float
     bias: float
+    prior: float | None = None
 
     def __post_init__(self) -> None:
         if self.facts < 0 or self.words < 0:
             raise ValueError("the facts and words weights must not be negative")
         if max(self.place_conflict, self.person_conflict, self.date_conflict) > 0:
             raise ValueError("conflict weights must not be positive (they only lower the log-odds)")
+        if self.prior is not None and not 0.0 < self.prior < 1.0:
+            raise ValueError(f"the training share of same-story pairs must be between 0 and 1, got {self.prior}")
 
     @classmethod
     def bundled(cls) -> StoryModel:
@@ -131,13 +145,13 @@ class StoryModel:
 
     def min_score(self, probability: float) -> float:
         """The facts-and-words score a pair needs to reach ``probability`` (conflicts at zero)."""
-        return math.log(probability / (1.0 - probability)) - self.bias
+        return logit(probability) - self.bias
 
 
 @lru_cache(maxsize=1)
 def _bundled_model() -> StoryModel:
-    text = (resources.files("summarizer") / "data" / "story_model.json").read_text(encoding="utf-8")
-    return StoryModel(**json.loads(text)["coefficients"])
+    record = json.loads((resources.files("summarizer") / "data" / "story_model.json").read_text(encoding="utf-8"))
+    return StoryModel(**record["coefficients"], prior=record["trained_on"]["same_story_share"])
 
 
 @dataclass(frozen=True)
@@ -249,6 +263,41 @@ def log_odds(matrices: PairMatrices, model: StoryModel, rows: np.ndarray, cols: 
 def probabilities(matrices: PairMatrices, model: StoryModel, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
     """The model's probability that each pair of ``rows`` x ``cols`` tells one story."""
     return sigmoid(log_odds(matrices, model, rows, cols))
+
+
+#: The most an input's share of same-story pairs is taken to be: at 1 the
+#: odds would be infinite.
+MAX_SHARE = 0.999
+
+
+def same_story_share(probability: np.ndarray, prior: float, iterations: int = 200) -> float:
+    """The share of same-story pairs among pairs whose model probabilities are ``probability``.
+
+    The model's probabilities assume the share ``prior`` it was trained on; on
+    an input where the share is another, each probability's odds change by the
+    ratio of the two shares' odds.  The share is the fixed point of "the mean
+    of the probabilities so corrected" (expectation-maximisation, Saerens,
+    Latinne and Decaestecker, *Neural Computation* 14, 2002).  With one pair
+    it is :data:`MAX_SHARE` when the pair's probability is above ``prior`` and
+    0 below.
+    """
+    p = np.clip(np.asarray(probability, dtype=np.float64), 1e-12, 1.0 - 1e-12)
+    if p.size == 0:
+        return prior
+    likelihood_ratio = p / (1.0 - p) * (1.0 - prior) / prior
+    share = prior
+    for _ in range(iterations):
+        odds = share / (1.0 - share) * likelihood_ratio
+        new = min(float(np.mean(odds / (1.0 + odds))), MAX_SHARE)
+        if abs(new - share) < 1e-9:
+            return new
+        share = new
+    return share
+
+
+def logit(probability: float) -> float:
+    """``log(p / (1 - p))``."""
+    return math.log(probability / (1.0 - probability))
 
 
 def sigmoid(score: np.ndarray) -> np.ndarray:

@@ -44,7 +44,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from .clustering import article_sentences, cluster_articles
+from .clustering import article_sentences, cluster_articles, input_model
 from .linkage import average_linkage
 from .pairs import StoryModel, article_tokens, pair_matrices, probabilities
 from .config import BriefConfig
@@ -364,7 +364,9 @@ class StoryTracker:
         everything = old + records
         config = self.config
         matrices = pair_matrices([r.facts for r in everything])
-        model = StoryModel.bundled()
+        # The odds of a batch of the live articles (input_model), in every step;
+        # the leftovers' own clustering must not raise them again.
+        model = input_model(matrices, StoryModel.bundled(), config)
 
         def probability(rows: list[int], cols: list[int]) -> np.ndarray:
             return probabilities(matrices, model, np.asarray(rows), np.asarray(cols))
@@ -392,7 +394,9 @@ class StoryTracker:
 
         # 2. The rest cluster among themselves into new stories.
         if leftovers:
-            labels = cluster_articles([everything[i].article for i in leftovers], config=config)
+            labels = cluster_articles(
+                [everything[i].article for i in leftovers], config=replace(config, cluster_prior_max_articles=0), model=model
+            )
             groups: dict[int, list[int]] = {}
             for label, i in zip(labels, leftovers):
                 groups.setdefault(label, []).append(i)

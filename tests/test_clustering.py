@@ -41,6 +41,13 @@ FIRE_WORKER = """Residents of Fenwick were allowed back into their homes on Wedn
 Ana Kowalski, a machine operator who was on the night shift, said alarms sounded in the packing hall and staff ran out through a loading bay as flames spread across the ceiling.
 "Everyone got out, but the smoke was so heavy you could not see your hand," Kowalski said.
 Fenwick Mayor Linda Marsh said the council would open the leisure centre for evacuated families and urged Dunmore to explain how the fire started."""
+# An analysis piece on that fire: it names the town once, among other towns, and none of the people.
+FIRE_ANALYSIS = """Insurers count the cost of factory fires
+The fire in Fenwick was the latest in a run of industrial fires across the Midwest, after others in Akron, Dayton and Toledo, insurers say.
+Claims from such fires keep rising, according to Harlow Mutual, which covers about 400 factories.
+Fires at plants in Fort Wayne and Grand Rapids each cost more than $20 million. Older sheds often lack sprinklers.
+"We keep seeing the same pattern: old sheds, no sprinklers, too much stock," said Priya Nair, an engineer at Carden University.
+The National Fire Protection Association is drafting a new standard, but it will not bind existing sites."""
 # Two bridge collapses in one state, in two towns, four days apart: two stories.
 BRIDGE_ELKTON = """A road bridge over the Tarran River collapsed in Elkton, Ohio, on Monday morning, sending two cars into the water.
 Both drivers were pulled out alive and taken to hospital, county sheriff Dale Whitford said.
@@ -101,6 +108,60 @@ def test_one_fire_two_bridge_collapses_and_a_budget_are_four_stories() -> None:
 def test_one_fire_pasted_alone_is_one_story() -> None:
     assert cluster_articles([Article(text=FIRE_CHIEF), Article(text=FIRE_WORKER)]) == [0, 0]
     assert cluster_articles([Article(text=BRIDGE_ELKTON), Article(text=BRIDGE_BRAYFORD)]) == [0, 1]
+
+
+def test_a_weak_link_joins_when_the_few_articles_pasted_are_mostly_one_story() -> None:
+    fire = [Article(text=t) for t in (FIRE_CHIEF, FIRE_WORKER, FIRE_ANALYSIS)]
+    # At the model's training share of one-story pairs (about 3%) the analysis piece stands alone.
+    assert cluster_articles(fire, config=BriefConfig(cluster_prior_max_articles=0)) == [0, 0, 1]
+    assert cluster_articles(fire) == [0, 0, 0]
+    # Among other stories too; the two bridge collapses name different days, so their odds are not raised.
+    others = [Article(text=t) for t in (BRIDGE_ELKTON, SCHOOL_BUDGET, BRIDGE_BRAYFORD)]
+    assert cluster_articles(fire + others) == [0, 0, 0, 1, 2, 3]
+
+
+def test_same_story_share_recovers_the_share_of_one_story_pairs() -> None:
+    import numpy as np
+
+    from summarizer.pairs import logit, same_story_share
+
+    rng = np.random.default_rng(0)
+    prior = 0.03
+    for share in (0.01, 0.03, 0.3, 0.7):
+        same = rng.random(4000) < share
+        score = rng.normal(np.where(same, 2.0, -2.0), 1.0)
+        # A model calibrated at the training share: log-odds = logit(prior) + the log-likelihood ratio, 4 * score.
+        probability = 1.0 / (1.0 + np.exp(-(logit(prior) + 4.0 * score)))
+        assert abs(same_story_share(probability, prior) - same.mean()) < 0.02
+
+
+def test_one_pair_is_one_story_when_above_the_training_share() -> None:
+    import numpy as np
+
+    from summarizer.pairs import MAX_SHARE, same_story_share
+
+    assert same_story_share(np.array([0.05]), 0.03) == MAX_SHARE
+    assert same_story_share(np.array([0.01]), 0.03) < 0.001
+    assert same_story_share(np.array([]), 0.03) == 0.03
+
+
+def test_input_model_raises_odds_but_not_across_different_days() -> None:
+    import numpy as np
+
+    from summarizer.clustering import article_sentences, input_model
+    from summarizer.pairs import StoryModel, pair_matrices, probabilities
+
+    texts = (FIRE_CHIEF, FIRE_WORKER, FIRE_ANALYSIS, BRIDGE_ELKTON, BRIDGE_BRAYFORD)
+    matrices = pair_matrices([article_tokens(article_sentences(Article(text=t))) for t in texts])
+    bundled = StoryModel.bundled()
+    raised = input_model(matrices, bundled, BriefConfig())
+    before, after = (probabilities(matrices, m, np.arange(5)) for m in (bundled, raised))
+    assert after[0, 2] > before[0, 2] and after[1, 2] > before[1, 2]
+    assert after[3, 4] == pytest.approx(before[3, 4])  # Monday in Elkton, Friday in Brayford
+    # Inputs over the limit, and a model with no training share, keep the model's odds.
+    assert input_model(matrices, bundled, BriefConfig(cluster_prior_max_articles=4)) is bundled
+    unknown = StoryModel(**{**vars(bundled), "prior": None})
+    assert input_model(matrices, unknown, BriefConfig()) is unknown
 
 
 def test_two_fights_of_one_champion_each_told_twice_are_two_stories() -> None:

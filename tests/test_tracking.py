@@ -165,6 +165,17 @@ def _as_groups(ids, labels) -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
+def test_the_tracker_raises_odds_as_a_batch_of_its_live_articles_would():
+    from tests.test_clustering import FIRE_ANALYSIS, FIRE_CHIEF, FIRE_WORKER
+
+    chief, worker, analysis = (Article(text=t) for t in (FIRE_CHIEF, FIRE_WORKER, FIRE_ANALYSIS))
+    tracker = StoryTracker(":memory:", clock=Clock())
+    tracker.add([chief, worker], refresh=False)
+    tracker.add(analysis, refresh=False)
+    labels = tracker.labels()
+    assert labels[analysis.id] == labels[chief.id] == labels[worker.id]
+
+
 def test_a_story_glued_early_is_split_when_later_articles_show_two_incidents(tmp_path):
     db = tmp_path / "briefs.sqlite"
     sept_6 = SEPT_3 + 3 * 24 * 3600.0  # after every article; no story goes quiet
