@@ -18,7 +18,7 @@ story, and there the weak link of an analysis piece to the news report is
 evidence enough.  So for inputs of up to ``cluster_prior_max_articles``
 articles every pair's odds rise by how much more often the input's own pairs
 look like one story than the training pairs did, except pairs whose leads
-name different dates (:func:`input_model`); a feed of hundreds of articles
+name different days (:func:`input_model`); a feed of hundreds of articles
 keeps the model as it is.
 
 Scale: average linkage never joins two groups whose every cross pair is below
@@ -318,10 +318,12 @@ def input_model(matrices: PairMatrices, model: StoryModel, config: BriefConfig) 
     same-story pairs among all their pairs is estimated
     (:func:`summarizer.pairs.same_story_share`).  Where it is above the
     model's training share, every pair's log-odds rise by the difference of
-    the two shares' log-odds, except a pair whose leads name different dates:
-    reports of one event agree on its day, and two incidents of one kind
-    pasted together (two bridge collapses, two quakes) must not be joined by
-    the evidence of the other pairs.  A feed of many stories keeps the model
+    the two shares' log-odds, except a pair whose leads name different days
+    (weekdays or calendar days, ``StoryModel.day_conflict``): reports of one
+    event agree on its day, and two incidents of one kind pasted together
+    (two bridge collapses, two quakes) must not be joined by the evidence of
+    the other pairs.  Years and spans ("last year", "a decade") do not count:
+    background dates differ between reports of one story.  A feed of many stories keeps the model
     as it is.
     """
     n = len(matrices)
@@ -333,7 +335,7 @@ def input_model(matrices: PairMatrices, model: StoryModel, config: BriefConfig) 
         return model
     shift = logit(share) - logit(model.prior)
     logger.debug("%d articles, %.3f of their pairs one story by the model: log-odds %+.2f", n, share, shift)
-    return replace(model, bias=model.bias + shift, date_conflict=model.date_conflict - shift)
+    return replace(model, bias=model.bias + shift, day_conflict=model.day_conflict - shift)
 
 
 def min_candidate_score(model: StoryModel, config: BriefConfig, with_vectors: bool) -> float:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,7 +59,12 @@ COMMON_ZIPF = 5.0
 _GENERIC_NUMBERS = frozenset({"0", "00", "000", "100", "1000", "million", "billion", "trillion", "half"})
 #: spaCy labels of the lead entities compared for conflicts, by token prefix.
 CONFLICT_LABELS = {"P": ("GPE", "LOC", "FAC"), "R": ("PERSON",), "T": ("DATE",)}
-CONFLICTS = {"P": "place_conflict", "R": "person_conflict", "T": "date_conflict"}
+#: The conflict features by token prefix; ``D:`` holds the days the lead's dates and times name (:func:`event_days`).
+CONFLICTS = {"P": "place_conflict", "R": "person_conflict", "T": "date_conflict", "D": "day_conflict"}
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_WEEKDAY_NAME = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
+_MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})\b")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}(?!\w)")
 
 
 @lru_cache(maxsize=1)
@@ -92,12 +98,21 @@ def specific_number(number: str) -> bool:
     return not (ordinal.isdigit() and int(ordinal) <= 12)
 
 
+def event_days(date: str) -> set[str]:
+    """The days a lower-case date names: weekdays and calendar days ("tuesday", "jun 20"), not years or spans."""
+    days = set(_WEEKDAY_NAME.findall(date))
+    days.update(f"{month} {int(day)}" for month, day in _MONTH_DAY.findall(date))
+    days.update(f"{month} {int(day)}" for day, month in _DAY_MONTH.findall(date))
+    return days
+
+
 def article_tokens(sentences: Sequence[str]) -> list[str]:
     """The tokens the pair features are read from, sorted.
 
     ``n:`` names, ``#:`` specific numbers and ``d:`` dates of the whole text,
-    ``w:`` its content words, and ``P:``/``R:``/``T:`` the places, people and
-    dates its first :data:`LEAD_SENTENCES` sentences name.
+    ``w:`` its content words, ``P:``/``R:``/``T:`` the places, people and
+    dates its first :data:`LEAD_SENTENCES` sentences name, and ``D:`` the days
+    those dates name.
     """
     facts = extract_facts_many(list(sentences))
     tokens: set[str] = set()
@@ -108,6 +123,9 @@ def article_tokens(sentences: Sequence[str]) -> list[str]:
         if position < LEAD_SENTENCES:
             for prefix, labels in CONFLICT_LABELS.items():
                 tokens.update(f"{prefix}:{text}" for label, text in found.entities if label in labels and text)
+            for label, text in found.entities:
+                if label in ("DATE", "TIME"):  # "Saturday night" is a time to spaCy
+                    tokens.update(f"D:{day}" for day in event_days(text))
     for sentence in sentences:
         tokens.update(f"w:{w}" for w in content_words(sentence) if zipf(w) < COMMON_ZIPF)
     return sorted(tokens)
@@ -119,7 +137,10 @@ class StoryModel:
 
     ``prior`` is the share of same-story pairs among the (weighted) training
     pairs, which the probabilities assume; ``None`` when unknown, and then no
-    input moves the cut.
+    input raises the odds.  ``day_conflict`` (both leads name a day, a weekday
+    or a calendar day, and share none) is 0 in the trained model: it marks the
+    pairs whose odds an input's share does not raise
+    (:func:`summarizer.clustering.input_model`).
     """
 
     facts: float
@@ -128,12 +149,13 @@ class StoryModel:
     person_conflict: float
     date_conflict: float
     bias: float
+    day_conflict: float = 0.0
     prior: float | None = None
 
     def __post_init__(self) -> None:
         if self.facts < 0 or self.words < 0:
             raise ValueError("the facts and words weights must not be negative")
-        if max(self.place_conflict, self.person_conflict, self.date_conflict) > 0:
+        if max(self.place_conflict, self.person_conflict, self.date_conflict, self.day_conflict) > 0:
             raise ValueError("conflict weights must not be positive (they only lower the log-odds)")
         if self.prior is not None and not 0.0 < self.prior < 1.0:
             raise ValueError(f"the training share of same-story pairs must be between 0 and 1, got {self.prior}")
@@ -167,7 +189,7 @@ class PairMatrices:
 
 
 #: Which token prefixes make up each matrix of :class:`PairMatrices`.
-_MATRIX_PREFIXES = {"facts": ("n", "#", "d"), "words": ("w",), **{prefix: (prefix,) for prefix in CONFLICT_LABELS}}
+_MATRIX_PREFIXES = {"facts": ("n", "#", "d"), "words": ("w",), **{prefix: (prefix,) for prefix in CONFLICTS}}
 
 
 def _token_matrices(token_lists: Sequence[Sequence[str]]) -> dict[str, sp.csr_matrix]:
@@ -206,7 +228,7 @@ def pair_matrices(token_lists: Sequence[Sequence[str]]) -> PairMatrices:
     return PairMatrices(
         facts=normalize(matrices["facts"]).tocsr(),
         words=normalize(matrices["words"]).tocsr(),
-        conflicts={prefix: matrices[prefix] for prefix in CONFLICT_LABELS},
+        conflicts={prefix: matrices[prefix] for prefix in CONFLICTS},
     )
 
 

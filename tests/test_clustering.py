@@ -135,6 +135,17 @@ def test_same_story_share_recovers_the_share_of_one_story_pairs() -> None:
         assert abs(same_story_share(probability, prior) - same.mean()) < 0.02
 
 
+@pytest.mark.parametrize(
+    "date, days",
+    [("tuesday night", {"tuesday"}), ("monday, march 3, 2014", {"monday", "mar 3"}), ("20 june 2017", {"jun 20"}),
+     ("sept. 5", {"sep 5"}), ("last year", set()), ("2015", set()), ("may", set()), ("16-year-old", set())],
+)
+def test_event_days_are_weekdays_and_calendar_days(date, days) -> None:
+    from summarizer.pairs import event_days
+
+    assert event_days(date) == days
+
+
 def test_one_pair_is_one_story_when_above_the_training_share() -> None:
     import numpy as np
 
