@@ -366,9 +366,9 @@ def embedder():
 def test_ecbplus_dev_floor() -> None:
     """All of ECB+ dev in one call: 462 articles, 40 incidents (two of one kind per topic).
 
-    Measured with the bundled pair model, cut 0.1 and split ratio 0.6: BCubed
-    P 0.902, R 0.954, F1 0.927, 41 stories (0.874 and 34 stories without the
-    seam split).  The floors sit a little under that.
+    Measured with the bundled pair model, cut 0.075 and split ratio 0.6: BCubed
+    P 0.870, R 0.970, F1 0.918, 37 stories (2026-12-03; 0.927 and 41 stories
+    at the cut of 0.1 before).  The floors sit a little under that.
     """
     from benchmarks.common import bcubed
 
@@ -388,7 +388,8 @@ def test_ecbplus_dev_floor() -> None:
 def test_multinews_held_out_clusters_pasted_alone_stay_one_story() -> None:
     """Each held-out Multi-News dev cluster (one story, 2-10 articles of 50+ words) clustered alone.
 
-    Measured: 82 of 118 clusters kept as one story (0.695).
+    Measured: 104 of 118 clusters kept as one story (0.881); 82 (0.695) before
+    the input's own share of one-story pairs raised the odds.
     """
     from benchmarks.story_data import alone_clusters, dev_articles, split
 
@@ -402,7 +403,7 @@ def test_multinews_held_out_clusters_pasted_alone_stay_one_story() -> None:
         kept += len(set(labels)) == 1
     share = kept / len(clusters)
     print(f"\nMulti-News held out, pasted alone: {kept} of {len(clusters)} kept as one story ({share:.3f})")
-    assert share >= 0.65, (kept, len(clusters))
+    assert share >= 0.85, (kept, len(clusters))
 
 
 def test_sentences_given_by_the_caller_are_the_ones_clustered() -> None:
