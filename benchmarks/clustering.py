@@ -136,7 +136,8 @@ def quality(quick: bool) -> dict[str, Any]:
     exact, sparse = clusterer(default), clusterer(replace(default, cluster_max_block=2))
     sparse_ari = {d: adjusted_rand_score(exact(parts[d]["whole"]), sparse(parts[d]["whole"])) for d in parts}
     return {
-        "ours": ours, "no_prior": no_prior, "before": before, "before_cut": BEFORE_CUT, "baseline": baseline, "cut": default.cluster_probability, "cut_sweep": sweep,
+        "ours": ours, "no_prior": no_prior, "before": before, "before_cut": BEFORE_CUT, "baseline": baseline,
+        "cut": default.cluster_probability, "cut_sweep": sweep,
         "split_ratio": default.cluster_split_ratio, "ratio_sweep": ratio_sweep,
         "max_block": default.cluster_max_block, "sparse_ari": sparse_ari,
         "baseline_threshold": baseline_threshold, "baseline_sweep": baseline_sweep, "repeats": repeats,
@@ -429,7 +430,7 @@ def run(quick: bool = False) -> SectionResult:
         f"2-5 clusters pasted together: the mean over {q['repeats'] * 3} random pastes of 2, 3 and 5 such clusters.  "
         "Inputs of up to `cluster_prior_max_articles` articles have their pairs' odds raised by how much more often "
         "their own pairs look like one story than the training pairs (the share estimated by EM, Saerens et al. "
-        "2002), except pairs whose leads name different dates (`clustering.input_model`); the mixed rows are "
+        "2002), except pairs whose leads name different days (`clustering.input_model`); the mixed rows are "
         "larger inputs, which keep the model's odds.",
         quality_table,
         f"The cut swept on the tuned-on halves at split ratio {q['split_ratio']:g} (objective: mean of ECB+ mixed, ECB+ "

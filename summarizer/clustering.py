@@ -323,8 +323,8 @@ def input_model(matrices: PairMatrices, model: StoryModel, config: BriefConfig) 
     event agree on its day, and two incidents of one kind pasted together
     (two bridge collapses, two quakes) must not be joined by the evidence of
     the other pairs.  Years and spans ("last year", "a decade") do not count:
-    background dates differ between reports of one story.  A feed of many stories keeps the model
-    as it is.
+    background dates differ between reports of one story.  A feed of many
+    stories keeps the model as it is.
     """
     n = len(matrices)
     if model.prior is None or not 2 <= n <= config.cluster_prior_max_articles:

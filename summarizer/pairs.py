@@ -25,8 +25,8 @@ sparse matrices, which the clustering uses to avoid forming all pairs.
 The probabilities assume the share of same-story pairs the model was trained
 on (``StoryModel.prior``, about 3%).  A few articles pasted together are far
 more often one story than that; :func:`same_story_share` estimates an
-input's own share from its pairs, and the clustering lowers its cut by the
-difference in log-odds (see :func:`summarizer.clustering.input_cut`).
+input's own share from its pairs, and the clustering raises the pairs'
+log-odds by the difference (see :func:`summarizer.clustering.input_model`).
 """
 
 from __future__ import annotations
