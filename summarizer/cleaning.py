@@ -113,10 +113,11 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     # Newsletter sign-ups: "Sign up for our daily newsletter", "Subscribe now",
     # "Get the latest headlines delivered to your inbox"; not "Sign up for a
     # Hulu ad-free account for $11.99 a month" (a how-to step in an article).
-    "newsletter": r"((sign up|subscribe|register)\b.{0,120}\b(newsletters?|news alerts|e-?mail alerts|briefings?|bulletins?|digest)\b.{0,100}|"
+    "newsletter": r"((sign up|subscribe|register)\b.{0,120}\b(newsletters?|news alerts|e-?mail alerts|briefings?|bulletins?|digest|inbox)\b.{0,300}|"
+    r"by signing up,? you agree\b.{0,300}|.{0,80}\bjoin our mailing list\b.{0,160}|"
     r"(sign up|subscribe|register|join)\b.{0,60}\b(our|my)\b.{0,60}\b(e-?mails?|inbox|updates|channel|podcast|(mailing )?list)\b.{0,100}|"
     r"(sign up|subscribe|register)( now| today| here| for free)?\s*[.!:»›>]?|"
-    r".{0,80}\bnewsletters?\b.{0,80}\b(sign up|subscribe|inbox|delivered|sign-up)\b.{0,80}|"
+    r".{0,80}\bnewsletters?\b.{0,80}\b(sign up|subscribe|inbox|delivered|sign-up)\b.{0,300}|"
     r".{0,80}\bdelivered (straight |directly )?to your inbox\b.{0,80}|"
     r"(already a subscriber|subscribe to (continue|keep) reading|subscribers? only|log ?in to (continue|read)).{0,80}|"
     r"enter your e-?mail( address)?.{0,80})",
@@ -125,12 +126,16 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     r"(accept|manage|reject)( all)? cookies.{0,80}|cookies? (policy|settings|preferences|notice).{0,80}",
     # Appeal buttons left behind on their own.
     "appeal_button": r"(remind me (later|tomorrow|next \w+|in \w+)|maybe later|no,? thanks|not now|close this (message|dialog)|dismiss)\s*[.!]?",
-    "advert": r"(advertisement|advertising|sponsored( content)?|paid (content|post)|story continues below( advertisement)?|"
-    r"article continues (below|after (this )?advertisement)|ad feedback|\(ad\))\s*",
+    # "Advertisement", "Story Continued Below" (an advert's slot), "Advertisement
+    # Continue reading the main story"; not "Advertising revenue fell 12%".
+    "advert": r"((advertisement|advertising|sponsored( content)?|paid (content|post)|"
+    r"(story|article) continu(es|ed) (below|after (this )?advertisement)( advertisement)?|"
+    r"continue reading the main story|ad feedback|\(ad\))\s*)+",
     # Photo and video credits: "Photo: John Doe/Reuters", "(Image credit: NASA)",
     # "Photograph by Jane Doe", "John Doe / Getty Images", "Getty Images".
     "photo_credit": r"((photo|photograph|image|picture|video|graphic|illustration|caption)s?\s*(credit|courtesy|source)?\s*[:|]\s*.{0,200}|"
     r"\((photo|photograph|image|picture|video)s?\s*(credit)?:?\s.{0,150}\)|"
+    r"\[(photo|photograph|image|picture|video)s? (via|from|by|courtesy of) [^\]]{1,80}\]|"
     r"(photo|photograph|image|picture|video|illustration)s?\s*(credit)?\s*(by|courtesy of|from)\s[^.!?]{0,100}|"
     rf"[\w .,'&-]{{0,80}}\s*/\s*{_PICTURE_DESK}\b[\w .'/&-]{{0,40}}|"
     rf"(\(|\[)?{_PICTURE_DESK}(\)|\])?\s*\.?|"
@@ -145,7 +150,26 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     "copyright": r"((copyright\s*(©|\(c\))?\s*\d{4}|©|\(c\)\s*\d{4}|copyright\s*(©|\(c\))).{0,200}|"
     r".{0,120}\ball rights reserved\b.{0,200})",
     # "Follow us on Twitter", "Follow Jane Doe on Twitter @jdoe".
-    "follow": r"follow (us|me|@\w+|(?-i:[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})) (on|at) .{0,120}",
+    "follow": r"follow (us|me|@\w+|(?-i:[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})) (on|at) .{0,120}|"
+    rf"(join|like|find) us on {_SOCIAL}(\s*(,|and|or|&)?\s*{_SOCIAL})*\s*[.!]?(\s+(like|follow) us\b.{{0,120}})?",
+    # Pages that ask for a tip, or for the article's topic to be followed:
+    # "Have a tip we should know? tips@mediaite.com", "Interested in Syria? Add
+    # Syria as an interest to stay up to date ...".
+    "tip_or_follow_topic": r"(have|got) a (news )?tip\b.{0,40}\?.{0,80}|interested in\b.{0,60}\? add\b.{0,60}\bas an interest\b.{0,160}",
+    # What an embedded player or tweet shows when it does not load: "Tweet with a
+    # location" and its help text, "JavaScript is disabled", "You need to enable
+    # JavaScript to use SoundCloud".
+    "embed_notice": r"tweet with a location|you can add location information to your tweets\b.{0,300}|"
+    r"javascript is (disabled|required|not enabled)\b.{0,80}|"
+    r"(you need to |you must |please )?(enable|turn on) javascript (to|in order to) (use|watch|view|see|play)\b.{0,80}",
+    # The Internet Archive's notes on an archived page, which scraped copies of
+    # news pages carry: "Starting in 1996, Alexa Internet has been donating
+    # their crawl data to the Internet Archive. ...", "These crawls are part of
+    # an effort to archive pages ...", a collection's own description.
+    "web_archive": r"starting in 1996, alexa internet has been donating their crawl data\b.{0,300}|"
+    r"these crawls are part of an effort to archive pages\b.{0,600}|"
+    r"this (collection contains|is a set of web collections)\b.{0,100}\b(crawls?|captures?|archive-it|internet archive)\b.{0,400}|"
+    r"the seed for \w+ was:?",
     "listen": r"(listen to|download) (this|the|our) (article|story|app|podcast|episode).{0,80}",
     "read_time": r"\d+\s*(min|mins|minute|minutes)( read| listen)?\s*",
     "navigation": r"(skip to (main )?content|back to top|close|menu|open menu|toggle navigation|home|search|"
@@ -184,6 +208,10 @@ _DATELINE = re.compile(
 _AGENCY_DATELINE = re.compile(
     r"^[A-Z][\w .,'-]{1,60}\((AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI)\)\s*[-\u2013\u2014:]+\s+"
 )
+#: An advert's slot that a page runs into the next paragraph: "Continue reading
+#: the main story At the scene The bombardment has started ...".  The slot
+#: goes, the paragraph stays.
+_LEADING_ADVERT = re.compile(r"^(advertisement\s+)?(continue reading the main story|story continued below)\s+(?=\S)", _I)
 #: Datelines only open an article; later lines are left alone.
 _DATELINE_LINES = 3
 
@@ -275,6 +303,10 @@ def clean_lines(text: str) -> CleanedText:
         if boilerplate_kind(line) is not None:
             removed.append(line)
             continue
+        slot = _LEADING_ADVERT.match(line)
+        if slot:
+            removed.append(slot.group(0).strip())
+            line = line[slot.end():]
         if sum(1 for k in kept if k) < _DATELINE_LINES:
             line = _strip_dateline(line)
         kept.append(line)

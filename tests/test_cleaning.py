@@ -58,6 +58,25 @@ BOILERPLATE = [
     "Story continues below advertisement",
     "5 min read",
     "Remind me later.",
+    "Story Continued Below",
+    "Advertisement Continue reading the main story",
+    "Sign up here for POLITICO Huddle A daily play-by-play of congressional news in your inbox. Email Sign Up "
+    "By signing up you agree to receive email newsletters or alerts from POLITICO. You can unsubscribe at any time.",
+    "Just fill in your contact details in the form below to join our mailing list and keep up to date.",
+    "Join us on Facebook Like us and you'll find top breaking news in your Facebook newsfeed.",
+    "Have a tip we should know? tips@mediaite.com",
+    "Interested in ? Add as an interest to stay up to date on the latest news, video, and analysis from ABC News. Add Interest",
+    "[image via Shutterstock]",
+    "Tweet with a location",
+    "You can add location information to your Tweets, such as your city or precise location, from the web and via "
+    "third-party applications. You always have the option to delete your Tweet location history. Learn more",
+    "JavaScript is disabled",
+    "You need to enable JavaScript to use SoundCloud",
+    "Starting in 1996, Alexa Internet has been donating their crawl data to the Internet Archive. Flowing in every day, "
+    "these data are added to the Wayback Machine after an embargo period.",
+    "These crawls are part of an effort to archive pages as they are created and archive the pages that they refer to.",
+    "This collection contains collaborative Election crawls performed by IA.",
+    "The seed for Wide00014 was:",
 ]
 
 #: Real news lines that look like boilerplate; each must survive untouched.
@@ -88,6 +107,12 @@ NEWS = [
     "Sign up for the Disney+ bundle using the same email as your Hulu account",
     "Subscribers to the service rose by 2 million.",
     "Dearer fuel pushed inflation to 4%.",
+    "Advertising revenue fell 12% in the quarter.",
+    "Interested in the deal? Analysts said it would close in May.",
+    "Have a tipping point in mind? The index fell 3%.",
+    "This collection contains 40 paintings by Monet that the museum bought in 1990.",
+    "Starting in 1996, the company donated its profits to charity.",
+    "Join us on Facebook, the campaign told supporters, as the rally was moved online.",
 ]
 
 GUARDIAN_APPEAL = """\
@@ -154,6 +179,18 @@ def test_appeal_ends_at_the_next_news_line() -> None:
         "We will not back down, the minister said on Tuesday.\nThe vote is set for June."
     )
     assert clean_text(text) == "We will not back down, the minister said on Tuesday.\nThe vote is set for June."
+
+
+def test_advert_slot_run_into_a_paragraph_goes_and_the_paragraph_stays() -> None:
+    cleaned = clean_lines(
+        "Rebels held the town.\n"
+        "Continue reading the main story At the scene The bombardment has started in Binnish.\n"
+        "Advertisement revenue fell 12%."
+    )
+    assert cleaned.text == (
+        "Rebels held the town.\nAt the scene The bombardment has started in Binnish.\nAdvertisement revenue fell 12%."
+    )
+    assert cleaned.removed == ["Continue reading the main story"]
 
 
 def test_unicode_quotes_and_spaces_are_normalised() -> None:

@@ -303,6 +303,28 @@ def test_bad_input_is_reported_not_lost(extractive):
     _check_invariants(briefs, inputs)
 
 
+def test_scraped_page_furniture_is_reported_and_the_story_stays_whole(extractive):
+    # What scraped copies of news pages sometimes hold instead of the article:
+    # an Internet Archive crawl note, a tweet box that did not load.
+    crawl_note = Article(
+        "Starting in 1996, Alexa Internet has been donating their crawl data to the Internet Archive. "
+        "Flowing in every day, these data are added to the Wayback Machine after an embargo period."
+    )
+    tweet_box = Article(
+        "Tweet with a location\n\nYou can add location information to your Tweets, such as your city or precise "
+        "location, from the web and via third-party applications. You always have the option to delete your Tweet "
+        "location history. Learn more"
+    )
+    inputs = [QUAKE[0], crawl_note, QUAKE[1], tweet_box]
+    briefs = extractive.summarize(inputs)
+    assert len(briefs) == 1 and briefs[0].articles == [QUAKE[0], QUAKE[1]]
+    reasons = {s.index: s.reason for s in briefs[0].skipped}
+    assert set(reasons) == {1, 3} and all("after cleaning" in r for r in reasons.values())
+    pool = " ".join(s.text for s in briefs[0].pool)
+    assert "Alexa" not in pool and "Tweet" not in pool
+    _check_invariants(briefs, inputs)
+
+
 def test_input_errors_are_clear(extractive):
     with pytest.raises(InputError, match="No articles"):
         extractive.summarize([])
