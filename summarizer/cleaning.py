@@ -8,7 +8,9 @@ starts it and it runs while the lines keep speaking to the reader about support.
 Every pattern here is anchored to a whole line and shaped so that the news
 sentences it resembles survive: "Related parties said ..." is not a "Related:"
 link, "By Tuesday, the toll ..." is not a byline, "Share prices fell" is not a
-share bar.  ``tests/test_cleaning.py`` holds both sides of each pattern, and the
+share bar.  Two kinds of prefix are cut instead, their line kept: a dateline
+that opens the article, and an advert's slot that a page runs into the next
+paragraph.  ``tests/test_cleaning.py`` holds both sides of each pattern, and the
 cleaning benchmark measures how many sentences of real article bodies survive.
 """
 
