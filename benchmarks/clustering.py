@@ -67,7 +67,8 @@ TARGET_POOL_RATIO = 1.2
 TARGET_CAPPED_ARI = 0.99
 #: ``cluster_probability`` values swept on the tuning halves, and the baseline's thresholds.
 SWEEP = [0.03, 0.04, 0.05, 0.06, 0.075, 0.1, 0.125, 0.15, 0.2, 0.3]
-#: The cut before inputs' own share of same-story pairs was used (2026-12-02 to 12-03), shown beside today's.
+#: The cut before inputs' own share of same-story pairs was used (2026-12-02 to 12-03), shown beside today's
+#: when today's differs (since 2026-12-04, with the model retrained on the cleaned text, it is the same).
 BEFORE_CUT = 0.1
 #: ``cluster_split_ratio`` values swept on the tuning halves at the default cut (0: no seam split).
 RATIO_SWEEP = [0.0, 0.4, 0.5, 0.6, 0.7]
@@ -126,9 +127,11 @@ def quality(quick: bool) -> dict[str, Any]:
     clock_ours = time.perf_counter()
     ours = all_scores(parts, clusterer(default), repeats)
     ours_seconds = time.perf_counter() - clock_ours
-    # The same cut with every input kept at the model's training share, and the defaults before that was added.
+    # The same cut with every input kept at the model's training share, and the defaults before that was added
+    # (the same run as no_prior, and not repeated, when the cut is that of before).
     no_prior = all_scores(parts, clusterer(replace(default, cluster_prior_max_articles=0)), repeats)
-    before = all_scores(parts, clusterer(replace(default, cluster_prior_max_articles=0, cluster_probability=BEFORE_CUT)), repeats)
+    before = None if default.cluster_probability == BEFORE_CUT else all_scores(
+        parts, clusterer(replace(default, cluster_prior_max_articles=0, cluster_probability=BEFORE_CUT)), repeats)
     baseline = all_scores(parts, _baseline_clusterer(baseline_threshold), repeats)
     # Every block linked on its candidate pairs (the path of blocks over cluster_max_block) against exact linkage.
     from sklearn.metrics import adjusted_rand_score
@@ -316,7 +319,7 @@ def run(quick: bool = False) -> SectionResult:
         + [row("ours, every input at the training share (`cluster_prior_max_articles=0`)", q["no_prior"], part)
            for part in parts]
         + [row(f"ours before: cut at p = {q['before_cut']}, every input at the training share", q["before"], part)
-           for part in parts]
+           for part in parts if q["before"]]
         + [row(f"baseline: word TF-IDF, average linkage (threshold {q['baseline_threshold']:.2f})", q["baseline"], part)
            for part in parts],
     )
