@@ -46,6 +46,9 @@ from summarizer.pooling import build_pool, match_score, pair_evidence, sentences
 QUICK_PAIRS = 1000
 TARGET_RECALL = 0.5
 TARGET_PRECISION = 0.9
+#: Issue #15's operating point: this precision at this recall on the half not tuned on.
+PARAPHRASE_RECALL = 0.55
+PARAPHRASE_PRECISION = 0.92
 #: ``dedup_threshold`` values swept on the tuning half.
 SWEEP = np.round(np.arange(0.45, 0.851, 0.01), 2)
 _TOKEN = re.compile(r"\w+")
@@ -116,10 +119,15 @@ def _tuning(pairs: list[dict[str, Any]], cosine: np.ndarray, gold: np.ndarray, j
     sweep = {float(t): ours(tune, float(t)) for t in tqdm(SWEEP, desc="dedup_threshold sweep", leave=False)}
     good = [t for t, (p, _, _) in sweep.items() if p >= TARGET_PRECISION]
     tuned = max(good, key=lambda t: sweep[t][1]) if good else max(sweep, key=lambda t: sweep[t][0])
+    # Issue #15's point: the highest precision on the tuning half at recall >= 0.55.
+    reach = [t for t, (_, r, _) in sweep.items() if r >= PARAPHRASE_RECALL]
+    paraphrase = max(reach, key=lambda t: (sweep[t][0], t)) if reach else min(sweep)
     cos_t = threshold_at_recall(cosine[tune], gold[tune])
     jac_t = threshold_at_recall(jac[tune], gold[tune])
     names = {"default": f"sentences_match, default dedup_threshold {config.dedup_threshold}",
              "tuned": f"sentences_match, dedup_threshold tuned on the tuning half ({tuned:.2f})",
+             "paraphrase": f"sentences_match, dedup_threshold for recall >= {PARAPHRASE_RECALL} on the tuning half "
+                           f"({paraphrase:.2f})",
              "cosine": f"cosine >= {cos_t:.3f} (recall 0.50 on the tuning half)",
              "jaccard": f"Jaccard >= {jac_t:.3f} (recall 0.50 on the tuning half)"}
     figures: dict[str, dict[str, dict[str, float]]] = {}
@@ -128,15 +136,15 @@ def _tuning(pairs: list[dict[str, Any]], cosine: np.ndarray, gold: np.ndarray, j
         for part, idx in parts.items():
             if key == "default":
                 p, r, f = ours(idx, config.dedup_threshold)
-            elif key == "tuned":
-                p, r, f = ours(idx, tuned)
+            elif key in ("tuned", "paraphrase"):
+                p, r, f = ours(idx, tuned if key == "tuned" else paraphrase)
             else:
                 scores, t = (cosine, cos_t) if key == "cosine" else (jac, jac_t)
                 p, r, f = prf(scores[idx] >= t, gold[idx])
             figures[key][part] = {"precision": p, "recall": r, "f1": f}
     metrics = {
         "seed": SPLIT_SEED, "pairs": {k: len(v) for k, v in parts.items()},
-        "default_threshold": config.dedup_threshold, "tuned_threshold": tuned,
+        "default_threshold": config.dedup_threshold, "tuned_threshold": tuned, "paraphrase_threshold": paraphrase,
         "cosine_threshold": cos_t, "jaccard_threshold": jac_t,
         "sweep": {t: {"precision": p, "recall": r} for t, (p, r, _) in sweep.items()},
         **figures,
@@ -188,8 +196,8 @@ def _msrp_section(embedder: Any, quick: bool, config: BriefConfig) -> tuple[str,
     held = metrics["tuning"]["default"]["held out"]
     tuned_held = metrics["tuning"]["tuned"]["held out"]
 
-    def at_recall(f: dict[str, float]) -> str:
-        met = f["precision"] >= TARGET_PRECISION and f["recall"] >= TARGET_RECALL
+    def at_recall(f: dict[str, float], precision: float = TARGET_PRECISION, recall: float = TARGET_RECALL) -> str:
+        met = f["precision"] >= precision and f["recall"] >= recall
         return f"{'met' if met else 'MISSED'} (precision {f['precision']:.3f} at recall {f['recall']:.3f})"
 
     metrics["targets"] = {
@@ -197,6 +205,8 @@ def _msrp_section(embedder: Any, quick: bool, config: BriefConfig) -> tuple[str,
             {"precision": metrics["msrp_ours_precision"], "recall": metrics["msrp_ours_recall"]}),
         "precision >= 0.90 at recall >= 0.50 (held-out half, default threshold)": at_recall(held),
         "precision >= 0.90 at recall >= 0.50 (held-out half, threshold tuned on the other half)": at_recall(tuned_held),
+        "precision >= 0.92 at recall >= 0.55 (held-out half, threshold tuned on the other half; issue #15)": at_recall(
+            metrics["tuning"]["paraphrase"]["held out"], PARAPHRASE_PRECISION, PARAPHRASE_RECALL),
     }
     markdown = "\n".join([
         f"**MSRP** train, {len(pairs)} pairs{' (quick sample)' if quick else ''}, "
