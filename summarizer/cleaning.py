@@ -216,6 +216,21 @@ _AGENCY_DATELINE = re.compile(
 _LEADING_ADVERT = re.compile(r"^(advertisement\s+)?(continue reading the main story|story continued below)\s+(?=\S)", _I)
 #: Datelines only open an article; later lines are left alone.
 _DATELINE_LINES = 3
+#: Lines that only a page with no article carries: a "page not found" page
+#: that answered in place of the story, or an Internet Archive collection page
+#: ("Crawl start date: ...", "These files are currently not publicly
+#: accessible.").  One such line marks the whole page, not just itself: the rest
+#: of it is the error page's or the collection's own prose.
+_NOT_AN_ARTICLE = re.compile(
+    r"^(sorry,? )?(the|this) page you (requested|are looking for|were looking for|tried to reach)"
+    r" (could ?not|cannot|can'?t|does ?not|doesn'?t|no longer) (be found|exists?)\b|"
+    r"^(error )?404( error)?\s*[-:|.]?\s*((the )?page )?(not found|(cannot|could not) be found)\s*[.!]?$|"
+    r"^(the )?page (not found|(cannot|could not) be found)\s*[.!]?$|"
+    r"^if you are trying to reach a page from a bookmark\b|"
+    r"^crawl (start|end) date:|"
+    r"(^|[.!?] )(this data is|these files are) currently not publicly accessible\.",
+    _I,
+)
 
 
 @dataclass
@@ -224,6 +239,9 @@ class CleanedText:
 
     text: str
     removed: list[str] = field(default_factory=list)
+    #: The line that marked the page as no article at all (an error page, an
+    #: archive's collection page), when one did; ``text`` is then empty.
+    not_an_article: str | None = None
 
 
 def normalize_text(text: str) -> str:
@@ -280,10 +298,15 @@ def clean_lines(text: str) -> CleanedText:
     """Clean ``text`` and report the lines that were removed.
 
     Lines that are boilerplate (see ``boilerplate_kind``) and reader appeals go;
-    a dateline prefix on one of the first lines is cut, its sentence kept.
+    a dateline prefix on one of the first lines is cut, its sentence kept.  A
+    page that is no article (a "page not found" page, an archive's collection
+    page) goes whole, with the line that gave it away in ``not_an_article``.
     """
     text = normalize_text(text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    marker = next((line for line in lines if _NOT_AN_ARTICLE.search(line)), None)
+    if marker is not None:
+        return CleanedText("", [line for line in lines if line], not_an_article=marker)
     kept: list[str] = []
     removed: list[str] = []
     in_appeal = False

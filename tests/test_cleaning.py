@@ -347,3 +347,38 @@ def test_dateline_with_any_outlet_in_parentheses_is_stripped() -> None:
     assert clean_text("PORT ALDEN (Coastline Daily) - A 6.1-magnitude earthquake hit the city.") == (
         "A 6.1-magnitude earthquake hit the city."
     )
+
+
+# A page that is no article: the site's "page not found" answer in place of the
+# story, or an Internet Archive collection page.  One such line marks the page.
+NOT_AN_ARTICLE_PAGES = [
+    "Sorry, the page you requested could not be found.\n\nIf you are looking for an older news story, it may no "
+    "longer be here. Free archives of stories are maintained on our site for one month.",
+    "404 - Page not found\n\nPlease choose a community from the navigation at the top of this page.",
+    "The page you are looking for does not exist.\n\nTry the search box above, or go back to the home page.",
+    "Web wide crawl with initial seedlist and crawler configuration from March 2011.\n\nCrawl start date: 09 March, "
+    "2011\n\nThe seed list for this crawl was a list of the top 1 million web sites.",
+    "Crawl of outlinks from wikipedia.org started March, 2016. These files are currently not publicly accessible. "
+    "Properties of this collection. It has been several years since the last time we did this.",
+]
+
+
+@pytest.mark.parametrize("page", NOT_AN_ARTICLE_PAGES)
+def test_a_page_that_is_no_article_goes_whole_with_the_line_that_gave_it_away(page: str) -> None:
+    cleaned = clean_lines(page)
+    assert cleaned.text == "" and cleaned.not_an_article
+    assert cleaned.not_an_article in page and len(cleaned.removed) == len([l for l in page.split("\n") if l.strip()])
+
+
+@pytest.mark.parametrize("line", [
+    "Police said the missing teen could not be found after the storm.",
+    "404 people were evacuated from the building on Monday.",
+    "Page not found errors rose 40% after the migration, the company said.",
+    "Officials said the files are currently not publicly accessible, but will be released next week.",
+    "The page you requested was taken down by the court on Monday.",
+    "Crawl spaces under the houses flooded overnight.",
+])
+def test_news_that_reads_like_an_error_page_keeps_its_article(line: str) -> None:
+    text = f"{line}\n\nThe council said repairs would start on Tuesday."
+    cleaned = clean_lines(text)
+    assert cleaned.not_an_article is None and line in cleaned.text

@@ -325,6 +325,22 @@ def test_scraped_page_furniture_is_reported_and_the_story_stays_whole(extractive
     _check_invariants(briefs, inputs)
 
 
+def test_a_dead_link_s_error_page_is_skipped_with_what_it_said(extractive):
+    # A site that answers a dead link with its "page not found" page (status
+    # 200): the page is no article, and the user is told what it said.
+    error_page = Article(
+        "Sorry, the page you requested could not be found.\n\nIf you are trying to reach a page from a bookmark, "
+        "the page URL may have changed. Please choose a section from the navigation at the top of this page."
+    )
+    inputs = [QUAKE[0], error_page, QUAKE[1]]
+    briefs = extractive.summarize(inputs)
+    assert len(briefs) == 1 and briefs[0].articles == [QUAKE[0], QUAKE[1]]
+    [skipped] = briefs[0].skipped
+    assert skipped.index == 1 and "not an article" in skipped.reason and "could not be found" in skipped.reason
+    assert "bookmark" not in " ".join(s.text for s in briefs[0].pool)
+    _check_invariants(briefs, inputs)
+
+
 def test_input_errors_are_clear(extractive):
     with pytest.raises(InputError, match="No articles"):
         extractive.summarize([])
