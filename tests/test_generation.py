@@ -14,10 +14,8 @@ from summarizer.generation import (
     FUSE_PROMPT,
     REWRITE_PROMPT,
     SYSTEM_PROMPT,
-    CausalGenerator,
     Draft,
     ExtractiveGenerator,
-    Seq2SeqGenerator,
     answer_tokens,
     clean_answer,
     keeps_facts,
@@ -26,6 +24,7 @@ from summarizer.generation import (
 )
 from summarizer.examples import EXAMPLE_ARTICLES
 from summarizer.splitting import split_sentences
+from summarizer.transformers_backend import CausalGenerator, Seq2SeqGenerator
 from tiny_models import save_tiny_bart, save_tiny_causal, save_tiny_t5
 
 POOL = [

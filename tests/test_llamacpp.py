@@ -28,12 +28,12 @@ from summarizer.generation import (
     FUSE_PROMPT,
     REWRITE_PROMPT,
     SYSTEM_PROMPT,
-    CausalGenerator,
     GenerationTimeout,
     embedded_model_path,
     load_generator,
 )
 from summarizer.selection import repeats
+from summarizer.transformers_backend import CausalGenerator
 from tiny_gguf import write_tiny_gguf
 
 TESTS = Path(__file__).resolve().parent
