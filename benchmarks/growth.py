@@ -4,7 +4,7 @@ The Ray section runs the whole pipeline to 100,000 articles.  At 300,000 its
 ``prepare`` stage alone (spaCy's named entities of every renamed copy) would
 take about two hours on two CPUs, and it cannot grow faster than linearly: it
 is one article at a time on the workers.  What can grow faster is the driver's
-``cluster`` stage (:func:`summarizer.distributed.cluster_distributed`): the
+``cluster`` stage (:func:`summarizer.clustering_at_scale.cluster_distributed`): the
 candidate search over every article's tokens, the blocks, the linkage, and the
 memory of it all.  This section measures that stage alone, from 1,000 to
 300,000 articles, each size in a fresh process: time, the driver's peak RSS,
@@ -92,7 +92,7 @@ def _prepared_tokens(rows: list[dict[str, Any]]) -> list[list[str] | None]:
 
 def _cluster(token_lists: list[list[str]]) -> tuple[list[int], dict[str, float], float]:
     from summarizer.config import BriefConfig
-    from summarizer.distributed import cluster_distributed
+    from summarizer.clustering_at_scale import cluster_distributed
 
     timings: dict[str, float] = {}
     clock = time.perf_counter()

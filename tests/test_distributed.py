@@ -17,13 +17,8 @@ pytest.importorskip("faiss")
 from summarizer import Article, BriefConfig, NewsBriefer
 from summarizer.clustering import article_sentences, cluster_articles
 from summarizer.pairs import article_tokens
-from summarizer.distributed import (
-    StageTimes,
-    cluster_dataset,
-    cluster_distributed,
-    sparse_candidate_pairs,
-    summarize_dataset,
-)
+from summarizer.clustering_at_scale import cluster_distributed, sparse_candidate_pairs
+from summarizer.distributed import StageTimes, cluster_dataset, summarize_dataset
 from summarizer.examples import EXAMPLE_ARTICLES
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ecbplus" / "ecbplus_dev.jsonl"
