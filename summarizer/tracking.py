@@ -165,14 +165,15 @@ def _closest_pair(
     members: dict[str, list[int]],
     touched: set[str],
     cut: float,
+    refused: set[frozenset[str]] = frozenset(),
 ) -> tuple[str, str] | None:
-    """The two stories, one of them ``touched``, with the highest mean pair probability at or above ``cut``."""
+    """The two stories, one of them ``touched`` and not ``refused``, with the highest mean pair probability at or above ``cut``."""
     best, best_similarity = None, cut
     for a in sorted(touched):
         if a not in members:
             continue
         for b, indices in members.items():
-            if b == a or (b in touched and b < a):  # each touched pair once
+            if b == a or (b in touched and b < a) or frozenset((a, b)) in refused:  # each touched pair once
                 continue
             mean = float(probability(members[a], indices).mean())
             if mean >= best_similarity:
@@ -410,10 +411,16 @@ class StoryTracker:
 
         # 3. Stories that the new articles bring close enough are merged, as average linkage would.
         touched = {everything[i].story_id for i in range(len(old), len(everything))}
+        refused: set[frozenset[str]] = set()
         while True:
-            pair = _closest_pair(probability, members, touched, min_similarity)
+            pair = _closest_pair(probability, members, touched, min_similarity, refused)
             if pair is None:
                 break
+            if self._splits_back(members[pair[0]], members[pair[1]], probability):
+                # Step 4 would cut the merged story into these same two: no merge,
+                # rather than a merge and a split reported on every arrival.
+                refused.add(frozenset(pair))
+                continue
             keep, gone = sorted(pair, key=lambda s: (stories[s].created, s))
             logger.info("story %s merges into %s", gone, keep)
             moved = members.pop(gone)
@@ -453,6 +460,17 @@ class StoryTracker:
             story.dirty = True
             self.store.save_story(story)
         update.grown_stories = sorted(changed - set(update.new_stories), key=lambda s: stories[s].created)
+
+    def _splits_back(
+        self, first: list[int], second: list[int], probability: Callable[[list[int], list[int]], np.ndarray]
+    ) -> bool:
+        """Whether average linkage with the seam split cuts the union of two stories into exactly those two."""
+        union = first + second
+        labels = average_linkage(probability(union, union), self.config.cluster_probability, self.config.cluster_split_ratio)
+        parts: dict[int, set[int]] = {}
+        for label, i in zip(labels, union):
+            parts.setdefault(int(label), set()).add(i)
+        return sorted(map(sorted, parts.values())) == sorted([sorted(first), sorted(second)])
 
     def _split(
         self,

@@ -189,6 +189,8 @@ def test_a_story_glued_early_is_split_when_later_articles_show_two_incidents(tmp
     assert splits and set(splits.values()) == {elkton}
     for u in updates:
         assert set(u.split) <= set(u.new_stories)
+        # No churn: a merge that the split step would undo at once is no merge.
+        assert not set(u.merged) & set(u.split)
 
     ids = [a.id for a in BRIDGES]
     labels = tracker.labels()
