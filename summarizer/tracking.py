@@ -10,7 +10,7 @@ articles that join no story are clustered among themselves with
 :func:`~summarizer.clustering.cluster_articles` and become new stories.  Two
 stories that an article later bridges are merged, as average linkage would,
 and a story that average linkage would now cut, or split at a seam
-(``cluster_split_ratio``), is split.
+(``cluster_split_ratio``), is split (:mod:`summarizer.placement`).
 
 Only stories that changed get a new brief, and each refresh says what is new:
 the articles since the last brief and the brief sentences the last brief did
@@ -42,13 +42,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import numpy as np
-
-from .clustering import article_sentences, cluster_articles, input_model
-from .linkage import average_linkage
-from .pairs import StoryModel, article_tokens, pair_matrices, probabilities
+from .clustering import article_sentences
+from .pairs import article_tokens
 from .config import BriefConfig
 from .document import Article, Brief, Skipped
+from .placement import place_articles
 
 # The stores and their records lived here first; code and tests import them from this module.
 from .postgres import PostgresStore  # noqa: F401
@@ -158,27 +156,6 @@ def _sentence_key(sentence: str) -> str:
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
-
-
-def _closest_pair(
-    probability: Callable[[list[int], list[int]], np.ndarray],
-    members: dict[str, list[int]],
-    touched: set[str],
-    cut: float,
-    refused: set[frozenset[str]] = frozenset(),
-) -> tuple[str, str] | None:
-    """The two stories, one of them ``touched`` and not ``refused``, with the highest mean pair probability at or above ``cut``."""
-    best, best_similarity = None, cut
-    for a in sorted(touched):
-        if a not in members:
-            continue
-        for b, indices in members.items():
-            if b == a or (b in touched and b < a) or frozenset((a, b)) in refused:  # each touched pair once
-                continue
-            mean = float(probability(members[a], indices).mean())
-            if mean >= best_similarity:
-                best, best_similarity = (a, b), mean
-    return best
 
 
 # --- the tracker ---------------------------------------------------------------------------
@@ -359,94 +336,10 @@ class StoryTracker:
         return records
 
     def _place(self, records: list[TrackedArticle], now: float, update: TrackerUpdate) -> None:
-        """Assign new records to live stories or new ones, merge bridged stories, and save."""
-        stories = {s.id: s for s in self.store.stories()}
-        old = self.store.articles(list(stories))
-        everything = old + records
-        config = self.config
-        matrices = pair_matrices([r.facts for r in everything])
-        # The odds of a batch of the live articles (input_model), in every step;
-        # the leftovers' own clustering must not raise them again.
-        model = input_model(matrices, StoryModel.bundled(), config)
-
-        def probability(rows: list[int], cols: list[int]) -> np.ndarray:
-            return probabilities(matrices, model, np.asarray(rows), np.asarray(cols))
-
-        members: dict[str, list[int]] = {}
-        for i, r in enumerate(old):
-            members.setdefault(r.story_id, []).append(i)
-        min_similarity = config.cluster_probability
-
-        # 1. Each new article joins the live story it most probably shares, if probably enough.
-        new = np.arange(len(old), len(everything))
-        to_all = probability(list(new), list(range(len(everything))))
-        leftovers: list[int] = []
-        for row, i in enumerate(new):
-            best, best_similarity = None, -1.0
-            for story_id, indices in members.items():
-                mean = float(to_all[row, indices].mean())
-                if mean > best_similarity:
-                    best, best_similarity = story_id, mean
-            if best is not None and best_similarity >= min_similarity:
-                everything[i].story_id = best
-                members[best].append(int(i))
-            else:
-                leftovers.append(int(i))
-
-        # 2. The rest cluster among themselves into new stories.
-        if leftovers:
-            labels = cluster_articles(
-                [everything[i].article for i in leftovers], config=replace(config, cluster_prior_max_articles=0), model=model
-            )
-            groups: dict[int, list[int]] = {}
-            for label, i in zip(labels, leftovers):
-                groups.setdefault(label, []).append(i)
-            for indices in groups.values():
-                story_id = "s" + everything[indices[0]].article.id[1:]
-                stories[story_id] = Story(story_id, now, 0.0)
-                members[story_id] = list(indices)
-                update.new_stories.append(story_id)
-                for i in indices:
-                    everything[i].story_id = story_id
-
-        # 3. Stories that the new articles bring close enough are merged, as average linkage would.
-        touched = {everything[i].story_id for i in range(len(old), len(everything))}
-        refused: set[frozenset[str]] = set()
-        while True:
-            pair = _closest_pair(probability, members, touched, min_similarity, refused)
-            if pair is None:
-                break
-            if self._splits_back(members[pair[0]], members[pair[1]], probability):
-                # Step 4 would cut the merged story into these same two: no merge,
-                # rather than a merge and a split reported on every arrival.
-                refused.add(frozenset(pair))
-                continue
-            keep, gone = sorted(pair, key=lambda s: (stories[s].created, s))
-            logger.info("story %s merges into %s", gone, keep)
-            moved = members.pop(gone)
-            for i in moved:
-                everything[i].story_id = keep
-            members[keep] = sorted(members[keep] + moved)
-            update.merged[gone] = keep
-            touched.discard(gone)
-            touched.add(keep)
-            if gone in update.new_stories:
-                update.new_stories.remove(gone)
-            else:
-                self.store.move_articles(gone, keep)
-                self.store.delete_story(gone)
-            stories.pop(gone)
-        for gone, keep in list(update.merged.items()):  # chains: a merged into b, b into c
-            while keep in update.merged:
-                keep = update.merged[keep]
-            update.merged[gone] = keep
-
-        # 4. A story that average linkage would now cut in two is split, so
-        #    that early arrivals cannot glue two incidents together for good.
-        for story_id in sorted(touched):
-            self._split(story_id, members, stories, everything, probability, now, update, len(old))
-
-        # 5. Save the new articles and the stories they changed.
+        """Give the new records their stories (:func:`~summarizer.placement.place_articles`) and save them."""
+        placed = place_articles(self.store, self.config, records, now, update)
+        stories, members, everything = placed.stories, placed.members, placed.everything
+        # The new articles and the stories they changed.
         changed = set()
         for record in records:
             if not self.store.add_article(record):
@@ -460,63 +353,6 @@ class StoryTracker:
             story.dirty = True
             self.store.save_story(story)
         update.grown_stories = sorted(changed - set(update.new_stories), key=lambda s: stories[s].created)
-
-    def _splits_back(
-        self, first: list[int], second: list[int], probability: Callable[[list[int], list[int]], np.ndarray]
-    ) -> bool:
-        """Whether average linkage with the seam split cuts the union of two stories into exactly those two."""
-        union = first + second
-        labels = average_linkage(probability(union, union), self.config.cluster_probability, self.config.cluster_split_ratio)
-        parts: dict[int, set[int]] = {}
-        for label, i in zip(labels, union):
-            parts.setdefault(int(label), set()).add(i)
-        return sorted(map(sorted, parts.values())) == sorted([sorted(first), sorted(second)])
-
-    def _split(
-        self,
-        story_id: str,
-        members: dict[str, list[int]],
-        stories: dict[str, Story],
-        everything: list[TrackedArticle],
-        probability: Callable[[list[int], list[int]], np.ndarray],
-        now: float,
-        update: TrackerUpdate,
-        n_old: int,
-    ) -> None:
-        """Cut ``story_id`` where average linkage over its articles would; the part with its first article keeps it."""
-        indices = members.get(story_id, [])
-        if len(indices) < 3:
-            return
-        config = self.config
-        labels = average_linkage(probability(indices, indices), config.cluster_probability, config.cluster_split_ratio)
-        if len(set(labels)) == 1:
-            return
-        parts: dict[int, list[int]] = {}
-        for label, i in zip(labels, indices):
-            parts.setdefault(int(label), []).append(i)
-
-        def story_of(i: int) -> str:
-            return "s" + everything[i].article.id[1:]
-
-        # The part with the article the story is named after keeps the name.
-        keep = max(parts.values(), key=lambda part: (any(story_of(i) == story_id for i in part), len(part)))
-        members[story_id] = sorted(keep)
-        for part in (p for p in parts.values() if p is not keep):
-            part = sorted(part, key=lambda i: (everything[i].arrived, i))
-            new_id = next((story_of(i) for i in part if story_of(i) not in stories and self.store.story(story_of(i)) is None), None)
-            if new_id is None:  # every name is taken (a story split and merged before): stay together
-                members[story_id] = sorted(members[story_id] + part)
-                continue
-            logger.info("story %s splits off %d articles as %s", story_id, len(part), new_id)
-            stories[new_id] = Story(new_id, now, 0.0)
-            members[new_id] = sorted(part)
-            update.new_stories.append(new_id)
-            update.split[new_id] = story_id
-            for i in part:
-                everything[i].story_id = new_id
-            # New records are saved with their story below; stored ones move now.
-            self.store.save_story(stories[new_id])
-            self.store.assign_articles([everything[i].article.id for i in part if i < n_old], new_id)
 
     # -- briefs --------------------------------------------------------------------------------
 
