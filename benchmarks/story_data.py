@@ -193,3 +193,41 @@ def tuned_on_objective(parts: dict[str, dict[str, list[int]]], cluster: Clustere
     """:func:`objective` on the tuned-on halves only: what a cut or threshold is swept by."""
     tuning = {dataset: {"tuned on": halves_of["tuned on"]} for dataset, halves_of in parts.items()}
     return objective(all_scores(tuning, cluster, repeats, parts_wanted=("tuned on",))["tuned on"])
+
+
+def tracked(indices: Sequence[int], orders: int = 3, seed: int = 0) -> dict[str, object]:
+    """The articles of ``indices`` given to a :class:`~summarizer.tracking.StoryTracker` one at a time.
+
+    In ``orders`` random orders: each order's BCubed P/R/F1 against the gold
+    stories, and the adjusted Rand index between every two orders.  An article
+    the tracker turns away as a duplicate counts in the story of the article it
+    repeats; one cleaned to nothing counts as a story of its own, as the
+    batch clustering (:func:`scores`) counts it.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    from summarizer.document import Article
+    from summarizer.tracking import StoryTracker
+
+    articles = dev_articles()
+    # A source per article gives two copies of one text two ids, as two pages would have.
+    items = [Article(text=articles[i].text, source=f"dev-{i}") for i in indices]
+    gold = [articles[i].story for i in indices]
+    runs: list[list[str]] = []
+    f1: list[float] = []
+    for order_seed in range(seed, seed + orders):
+        order = list(range(len(items)))
+        random.Random(order_seed).shuffle(order)
+        tracker = StoryTracker(":memory:", clock=lambda: 1.8e9)  # one moment: no story goes quiet
+        repeats: dict[str, str] = {}
+        for k in order:
+            update = tracker.add(items[k], refresh=False)
+            repeats.update({r.article.id: r.existing_id for r in update.duplicates if r.existing_id})
+        stored = tracker.labels()
+        labels = [stored.get(a.id) or stored.get(repeats.get(a.id, ""), f"alone-{a.id}") for a in items]
+        tracker.close()
+        runs.append(labels)
+        f1.append(bcubed(labels, gold)[2])
+    pairs = [(a, b) for a in range(len(runs)) for b in range(a + 1, len(runs))]
+    return {"orders": orders, "bcubed_f1": f1, "ari_between_orders": [adjusted_rand_score(runs[a], runs[b]) for a, b in pairs],
+            "articles": len(items), "stories": [len(set(r)) for r in runs]}
