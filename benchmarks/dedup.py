@@ -130,14 +130,13 @@ def _tuning(pairs: list[dict[str, Any]], cosine: np.ndarray, gold: np.ndarray, j
                            f"({paraphrase:.2f})",
              "cosine": f"cosine >= {cos_t:.3f} (recall 0.50 on the tuning half)",
              "jaccard": f"Jaccard >= {jac_t:.3f} (recall 0.50 on the tuning half)"}
+    thresholds = {"default": config.dedup_threshold, "tuned": tuned, "paraphrase": paraphrase}
     figures: dict[str, dict[str, dict[str, float]]] = {}
     for key in names:
         figures[key] = {}
         for part, idx in parts.items():
-            if key == "default":
-                p, r, f = ours(idx, config.dedup_threshold)
-            elif key in ("tuned", "paraphrase"):
-                p, r, f = ours(idx, tuned if key == "tuned" else paraphrase)
+            if key in thresholds:
+                p, r, f = ours(idx, thresholds[key])
             else:
                 scores, t = (cosine, cos_t) if key == "cosine" else (jac, jac_t)
                 p, r, f = prf(scores[idx] >= t, gold[idx])

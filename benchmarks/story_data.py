@@ -198,8 +198,9 @@ def tuned_on_objective(parts: dict[str, dict[str, list[int]]], cluster: Clustere
 def tracked(indices: Sequence[int], orders: int = 3, seed: int = 0) -> dict[str, object]:
     """The articles of ``indices`` given to a :class:`~summarizer.tracking.StoryTracker` one at a time.
 
-    In ``orders`` random orders: each order's BCubed P/R/F1 against the gold
-    stories, and the adjusted Rand index between every two orders.  An article
+    In ``orders`` random orders: each order's BCubed F1 against the gold
+    stories and number of stories, and the adjusted Rand index between every
+    two orders.  An article
     the tracker turns away as a duplicate counts in the story of the article it
     repeats; one cleaned to nothing counts as a story of its own, as the
     batch clustering (:func:`scores`) counts it.

@@ -93,9 +93,9 @@ def _prepare(article: Article, index: int, config: BriefConfig) -> _Prepared | S
     if junk > 0.05 or letters < 0.4:
         return Skipped(index, "the input does not look like text (binary data or a wrong encoding)", article)
     cleaned = clean_lines(text)
-    sentences = split_sentences(cleaned.text)
     if cleaned.not_an_article is not None:
         return Skipped(index, f"the page is not an article (it says: \"{cleaned.not_an_article[:120]}\")", article)
+    sentences = split_sentences(cleaned.text)
     if len(sentences) < config.min_sentences:
         return Skipped(
             index,

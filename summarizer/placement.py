@@ -163,16 +163,23 @@ def _closest_pair(
     return best
 
 
+def _linked_parts(
+    indices: list[int], probability: Callable[[list[int], list[int]], np.ndarray], config: BriefConfig
+) -> list[list[int]]:
+    """The stories average linkage with the seam split makes of ``indices``, each in the order of ``indices``."""
+    labels = average_linkage(probability(indices, indices), config.cluster_probability, config.cluster_split_ratio)
+    parts: dict[int, list[int]] = {}
+    for label, i in zip(labels, indices):
+        parts.setdefault(int(label), []).append(i)
+    return list(parts.values())
+
+
 def _splits_back(
     first: list[int], second: list[int], probability: Callable[[list[int], list[int]], np.ndarray], config: BriefConfig
 ) -> bool:
     """Whether average linkage with the seam split cuts the union of two stories into exactly those two."""
-    union = first + second
-    labels = average_linkage(probability(union, union), config.cluster_probability, config.cluster_split_ratio)
-    parts: dict[int, set[int]] = {}
-    for label, i in zip(labels, union):
-        parts.setdefault(int(label), set()).add(i)
-    return sorted(map(sorted, parts.values())) == sorted([sorted(first), sorted(second)])
+    parts = _linked_parts(first + second, probability, config)
+    return sorted(map(sorted, parts)) == sorted([sorted(first), sorted(second)])
 
 
 def _split_story(
@@ -191,20 +198,17 @@ def _split_story(
     indices = members.get(story_id, [])
     if len(indices) < 3:
         return
-    labels = average_linkage(probability(indices, indices), config.cluster_probability, config.cluster_split_ratio)
-    if len(set(labels)) == 1:
+    parts = _linked_parts(indices, probability, config)
+    if len(parts) == 1:
         return
-    parts: dict[int, list[int]] = {}
-    for label, i in zip(labels, indices):
-        parts.setdefault(int(label), []).append(i)
 
     def story_of(i: int) -> str:
         return "s" + everything[i].article.id[1:]
 
     # The part with the article the story is named after keeps the name.
-    keep = max(parts.values(), key=lambda part: (any(story_of(i) == story_id for i in part), len(part)))
+    keep = max(parts, key=lambda part: (any(story_of(i) == story_id for i in part), len(part)))
     members[story_id] = sorted(keep)
-    for part in (p for p in parts.values() if p is not keep):
+    for part in (p for p in parts if p is not keep):
         part = sorted(part, key=lambda i: (everything[i].arrived, i))
         new_id = next((story_of(i) for i in part if story_of(i) not in stories and store.story(story_of(i)) is None), None)
         if new_id is None:  # every name is taken (a story split and merged before): stay together
