@@ -99,6 +99,13 @@ def embedded_model_path() -> Path | None:
 
 #: What runs a GGUF file; ``$NEWSBRIEF_GGUF_BACKEND`` or ``load_generator(backend=...)`` picks one.
 GGUF_BACKENDS = ("llama.cpp", "transformers")
+#: How llama-cpp-python is built for the fast path, as in the README's set-up.
+#: Native, and with GCC's dead-store elimination off: llama-cpp-python 0.3.36's
+#: AMX kernel fills its tile configuration in a local struct that GCC's
+#: ``_tile_loadconfig`` says it reads only 8 bytes of, so GCC drops the other
+#: stores and Intel CPUs with AMX crash on the first prompt (README, "Set up").
+LLAMA_CPP_CMAKE_ARGS = "-DGGML_NATIVE=ON -DCMAKE_CXX_FLAGS='-fno-dse -fno-tree-dse'"
+FAST_PATH_INSTALL = f'CMAKE_ARGS="{LLAMA_CPP_CMAKE_ARGS}" pip install "newsbrief[fast]"'
 
 
 def _load_gguf_generator(gguf: Path, name: str, config: BriefConfig, backend: str | None) -> Generator:
@@ -112,13 +119,12 @@ def _load_gguf_generator(gguf: Path, name: str, config: BriefConfig, backend: st
         try:
             from .llamacpp import LlamaCppGenerator
         except (ImportError, OSError, RuntimeError) as exc:
-            fast = 'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install "newsbrief[fast]"'
             if backend == "llama.cpp":
-                raise ModelLoadError(f"llama-cpp-python is not available ({exc}): {fast}") from exc
+                raise ModelLoadError(f"llama-cpp-python is not available ({exc}): {FAST_PATH_INSTALL}") from exc
             logger.log(
                 logging.INFO if isinstance(exc, ModuleNotFoundError) else logging.WARNING,
                 "llama-cpp-python is not available (%s): running %s through transformers, two to five times slower; "
-                "for the fast path: %s", exc, name, fast,
+                "for the fast path: %s", exc, name, FAST_PATH_INSTALL,
             )
         else:
             return LlamaCppGenerator.load(gguf, name, config)

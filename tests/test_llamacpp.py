@@ -25,7 +25,9 @@ from summarizer.document import PoolSentence
 from summarizer.examples import EXAMPLE_ARTICLES
 from summarizer.generation import (
     BRIEF_PROMPT,
+    FAST_PATH_INSTALL,
     FUSE_PROMPT,
+    LLAMA_CPP_CMAKE_ARGS,
     REWRITE_PROMPT,
     SYSTEM_PROMPT,
     GenerationTimeout,
@@ -60,7 +62,7 @@ def llamacpp():
     """``summarizer.llamacpp``; tests that use it are skipped without llama-cpp-python."""
     pytest.importorskip(
         "llama_cpp",
-        reason='llama-cpp-python is not installed (CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install "newsbrief[fast]")',
+        reason=f"llama-cpp-python is not installed ({FAST_PATH_INSTALL})",
     )
     import summarizer.llamacpp
 
@@ -244,6 +246,17 @@ def test_the_transformers_path_can_be_forced_for_a_gguf(llamacpp, tiny_path, mon
         load_generator(str(tiny_path), backend="vllm")
 
 
+def test_the_readme_builds_llama_cpp_as_the_hint_says():
+    # Both set-up commands (run, and test: the one CI runs) build llama-cpp-python
+    # the way the fast-path hint tells a user to, flags for the AMX crash included.
+    readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+    setups = [line for line in readme.splitlines() if "pip install -e" in line and "fast" in line]
+    assert len(setups) == 2
+    for line in setups:
+        assert f'CMAKE_ARGS="{LLAMA_CPP_CMAKE_ARGS}" python -m pip install -e' in line
+    assert "-fno-dse" in LLAMA_CPP_CMAKE_ARGS and "GGML_NATIVE=ON" in LLAMA_CPP_CMAKE_ARGS
+
+
 def test_without_llama_cpp_a_gguf_runs_through_transformers_and_says_how_to_get_it(tiny_path, monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, "summarizer.llamacpp", None)  # the import fails, as without llama-cpp-python
     monkeypatch.delenv("NEWSBRIEF_GGUF_BACKEND", raising=False)
@@ -251,7 +264,7 @@ def test_without_llama_cpp_a_gguf_runs_through_transformers_and_says_how_to_get_
     with caplog.at_level(logging.INFO, logger="summarizer.generation"):
         assert isinstance(load_generator(str(tiny_path)), CausalGenerator)
     [hint] = [r.getMessage() for r in caplog.records if "newsbrief[fast]" in r.getMessage()]
-    assert 'CMAKE_ARGS="-DGGML_NATIVE=OFF"' in hint and "tiny.gguf" in hint
+    assert FAST_PATH_INSTALL in hint and "tiny.gguf" in hint
     with pytest.raises(ModelLoadError, match="llama-cpp-python is not available"):
         load_generator(str(tiny_path), backend="llama.cpp")
 
