@@ -1,14 +1,22 @@
 """Stage 6, fast path: GGUF chat models through llama.cpp (``pip install "newsbrief[fast]"``).
 
-A GGUF file runs here, quantised as it is, faster on a CPU
-than de-quantised through transformers (decoding the embedded SmolLM2 about
-3-5x, a whole brief 2-3.6x, on the 2-CPU development machines: less where
-torch is fast, as on an Intel Xeon with AVX-512).  How a brief is drafted (chunked or
+A GGUF file runs here quantised, faster on a CPU than
+de-quantised through transformers (the embedded SmolLM2 wrote 5.35 times as
+many tokens a second, and a warm 3-article brief took a third of the time, on
+2 AMD EPYC cores: the backends benchmark section).  How a brief is drafted (chunked or
 whole, the prompts, the answer cleaning) is shared with the transformers path
 through :class:`~summarizer.generation.ChatGenerator`; this module only
 answers one chat turn: the GGUF's own chat template, rendered by
 llama-cpp-python's ``Jinja2ChatFormatter``, and greedy decoding (there is no
 beam search here: ``BriefConfig.num_beams`` applies to transformers only).
+
+A GGUF whose weights are Q4_1 or Q5_1 (the embedded SmolLM2 is Q4_1) runs
+from a Q8_0 copy that :func:`load_llama` makes once, in a second or two, and
+caches (:func:`~summarizer.cache.model_copy_folder`): ggml's CPU backend has
+batched matrix kernels for Q8_0 but multiplies Q4_1 and Q5_1 one row at a
+time, so the copy reads prompts about twice as fast.  Q8_0 keeps each weight
+within 1/254 of its block's largest, far finer than Q4_1's own 16 steps.
+``$NEWSBRIEF_GGUF_REENCODE=0`` runs the file as it is.
 
 Importing this module needs llama-cpp-python; :func:`~summarizer.generation.load_generator`
 imports it only for a GGUF file, and falls back to transformers without it.
