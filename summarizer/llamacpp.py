@@ -1,9 +1,10 @@
 """Stage 6, fast path: GGUF chat models through llama.cpp (``pip install "newsbrief[fast]"``).
 
 A GGUF file runs here quantised, faster on a CPU than
-de-quantised through transformers (the embedded SmolLM2 wrote 5.35 times as
-many tokens a second, and a warm 3-article brief took a third of the time, on
-2 AMD EPYC cores: the backends benchmark section).  How a brief is drafted (chunked or
+de-quantised through transformers (the embedded SmolLM2 wrote 5.35 and 5.93
+times as many tokens a second in two runs on 2 AMD EPYC cores, and a warm
+3-article brief took a quarter to a third of the time: the backends benchmark
+section).  How a brief is drafted (chunked or
 whole, the prompts, the answer cleaning) is shared with the transformers path
 through :class:`~summarizer.generation.ChatGenerator`; this module only
 answers one chat turn: the GGUF's own chat template, rendered by
@@ -168,13 +169,14 @@ def load_llama(path: Path) -> Llama:
     failed re-encoding) the file runs as it is, with a warning.
     """
     threads, batch_threads = _threads()
-    wanted = _reencoding_wanted()
+    if not _reencoding_wanted():
+        return _open(path, threads, batch_threads)
     copy = _q8_0_copy(path)
-    if wanted and cached_ok(copy.parent):
+    if cached_ok(copy.parent):
         return _open(copy, threads, batch_threads)
     llm = _open(path, threads, batch_threads)
     file_type = SLOW_FILE_TYPES.get(int(llm.metadata.get("general.file_type", -1)))
-    if not wanted or file_type is None:
+    if file_type is None:
         return llm
     logger.info("Re-encoding %s from %s to Q8_0 once, for llama.cpp's faster kernels", path.name, file_type)
     try:
