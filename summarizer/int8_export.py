@@ -19,7 +19,8 @@ channel, so the other 380 channels get a few int8 steps
 each.  Taking those channels out of the quantised product (the LLM.int8()
 decomposition of Dettmers et al., 2022, with the channels chosen once, on a
 calibration text) brought the int8 vectors from a mean cosine of 0.992 with
-float32 to 0.997 on 1,500 Multi-News dev sentences, at 2% of the encode time.
+float32 to 0.997 on 1,500 Multi-News dev sentences, for 2-16% more encode
+time (two runs).
 
 Why ``MultiHeadAttention`` and not onnxscript's final ``Attention``: that
 fusion packs the query, key and value weights into the operator, where ONNX
@@ -27,7 +28,8 @@ Runtime's quantiser leaves them in float (it skips an ``Attention`` with
 ``qkv_hidden_sizes``).  Outside it they are three plain products that become
 int8, and encoding took 20% less time.  Quantised without step 3, they moved
 the MSRP dedup figures by 0.006, over the 0.005 that issue #17 allows; with it,
-by 0.002 (``python -m benchmarks --sections embedder`` measures both).
+by 0.002 (the shipped graph is measured by ``python -m benchmarks --sections
+embedder``; the graph without step 3, by a throw-away script).
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ needs_onnx = pytest.mark.skipif(
     bool(_MISSING), reason=f"{', '.join(_MISSING)} not installed (pip install 'newsbrief[onnx]')"
 )
 
-#: Cosine of an int8 vector with its float32 one: 0.992-0.996 for the sentences below; on 3,046 Multi-News
-#: dev sentences (benchmarks/embedder.py, avx512_vnni preset) mean 0.994, 1st percentile 0.985, lowest 0.970.
-AGREEMENT_FLOOR = 0.98
+#: Cosine of an int8 vector with its float32 one: 0.9976-0.9984 for the sentences below; on 3,028 Multi-News
+#: dev sentences (benchmarks/embedder.py, avx512_vnni preset) mean 0.9976, lowest 0.988.
+AGREEMENT_FLOOR = 0.99
 
 NEWS = [
     "Russia's state arms exporter Rostec said on Tuesday it had signed a $2 billion contract with India.",
@@ -183,7 +183,7 @@ def test_int8_vectors_agree_with_float32(int8, embedder):
     np.testing.assert_allclose(np.linalg.norm(quantised, axis=1), 1.0, atol=1e-5)
     assert (exact * quantised).sum(axis=1).min() > AGREEMENT_FLOOR
     # What dedup reads, the similarity of two sentences, moves little, and the paraphrases stay closest.
-    np.testing.assert_allclose(quantised @ quantised.T, exact @ exact.T, atol=0.05)  # measured: 0.027 at most
+    np.testing.assert_allclose(quantised @ quantised.T, exact @ exact.T, atol=0.03)  # measured: 0.015 at most
     similarity = quantised @ quantised.T
     assert similarity[0, 1] > 0.8 and similarity[0, 1] > similarity[0, 2:].max()
 
@@ -193,13 +193,13 @@ def test_int8_vectors_move_a_little_with_their_batch(int8):
     # Dynamic quantisation scales each matrix product by its whole input, the
     # batch's other sentences and padding included, so a sentence's vector
     # depends (a little) on what it is encoded with: about as much as int8 moves
-    # it from float32 (measured: cosine 0.992 at worst for these sentences).
+    # it from float32 (measured: cosine 0.997 at worst for these sentences).
     whole = int8.encode(NEWS, batch_size=64, normalize_embeddings=True)
     small = int8.encode(NEWS[::-1], batch_size=3, normalize_embeddings=True)[::-1]
     alone = np.stack([int8.encode(text, normalize_embeddings=True) for text in NEWS])
     assert alone.shape == whole.shape == (len(NEWS), 384)
-    assert (whole * small).sum(axis=1).min() > 0.98
-    assert (whole * alone).sum(axis=1).min() > 0.98
+    assert (whole * small).sum(axis=1).min() > AGREEMENT_FLOOR
+    assert (whole * alone).sum(axis=1).min() > AGREEMENT_FLOOR
     assert np.abs(whole - small).max() > 1e-4, "if batches stop mattering, drop this caveat from OnnxEmbedder"
     np.testing.assert_array_equal(int8.encode(NEWS, batch_size=64), int8.encode(NEWS, batch_size=64))
     assert embed(int8, []).shape == (0, 384)
