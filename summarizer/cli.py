@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .document import Article
-from .embedding import EmbedderError
+from .embedding import EMBEDDER_BACKENDS, EmbedderError
 from .generation import ModelLoadError
 from .ingest import FetchError, article_from_url, articles_from_feed
 from .inputs import parse_articles, read_articles_file
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         "checked by the guard and marked with a dagger), a Hugging Face model id, a local model folder or a .gguf file",
     )
     parser.add_argument("--embedder", default=None, help="a sentence-transformers model id or path")
+    add_embedder_backend(parser)
     parser.add_argument("--words", type=int, default=80, help="brief length in words (default 80)")
     parser.add_argument("--max-articles", type=int, default=None, help="most articles accepted (default 100)")
     parser.add_argument("--max-article-chars", type=int, default=None, help="longest article in characters (default 100,000)")
@@ -60,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)")
     parser.add_argument("--version", action="version", version=f"newsbrief {__version__}")
     return parser
+
+
+def add_embedder_backend(parser: argparse.ArgumentParser) -> None:
+    """The ``--embedder-backend`` option, shared by every command."""
+    parser.add_argument(
+        "--embedder-backend", choices=EMBEDDER_BACKENDS, default="torch",
+        help="what runs the sentence embedder: 'torch' (float32, the default) or 'onnx-int8' (an int8 copy made "
+        "once and cached; pools in about half the time on a CPU with VNNI; needs the 'onnx' extra)",
+    )
 
 
 def configure_logging(verbose: int) -> None:
@@ -107,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.files or args.url or args.feed):
         parser.error("give at least one FILE, --url or --feed")
     configure_logging(args.verbose)
-    settings = {"target_words": args.words}
+    settings = {"target_words": args.words, "embedder_backend": args.embedder_backend}
     for name in ("max_articles", "max_article_chars", "max_total_chars"):
         if getattr(args, name) is not None:
             settings[name] = getattr(args, name)
@@ -179,6 +189,7 @@ def build_watch_parser() -> argparse.ArgumentParser:
                         help="as for newsbrief: 'extractive' (the default), 'embedded' (SmolLM2), a Hugging Face id, "
                         "a folder or a .gguf file")
     parser.add_argument("--embedder", default=None, help="a sentence-transformers model id or path")
+    add_embedder_backend(parser)
     parser.add_argument("--words", type=int, default=80, help="brief length in words (default 80)")
     parser.add_argument("--allow-private", action="store_true", help="allow fetching from private and loopback addresses")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)")
@@ -232,7 +243,9 @@ def watch_main(argv: list[str]) -> int:
     args = build_watch_parser().parse_args(argv)
     configure_logging(args.verbose)
     try:
-        briefer = NewsBriefer(model=args.model, embedder=args.embedder, target_words=args.words)
+        briefer = NewsBriefer(
+            model=args.model, embedder=args.embedder, target_words=args.words, embedder_backend=args.embedder_backend
+        )
         tracker = StoryTracker(args.db, briefer=briefer, quiet_hours=args.quiet_hours)
     except (OSError, ValueError, ImportError) as exc:  # ImportError: a postgresql:// --db without psycopg
         print(f"newsbrief: error: {exc}", file=sys.stderr)
@@ -290,6 +303,7 @@ def build_batch_parser() -> argparse.ArgumentParser:
                         help="as for newsbrief: 'extractive' (the default), 'embedded' (SmolLM2), a Hugging Face id, "
                         "a folder or a .gguf file; each worker loads its own copy of a model")
     parser.add_argument("--embedder", default=None, help="a sentence-transformers model id or path")
+    add_embedder_backend(parser)
     parser.add_argument("--words", type=int, default=80, help="brief length in words (default 80)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log progress (-vv for debug)")
     return parser
@@ -313,7 +327,8 @@ def batch_main(argv: list[str]) -> int:
     times = StageTimes()
     try:
         briefs = summarize_dataset(
-            args.inputs, model=args.model, embedder=args.embedder, config=BriefConfig(target_words=args.words),
+            args.inputs, model=args.model, embedder=args.embedder,
+            config=BriefConfig(target_words=args.words, embedder_backend=args.embedder_backend),
             num_workers=args.workers, address=args.address, output=args.output, times=times,
         )
     except ImportError as exc:  # ray or faiss missing

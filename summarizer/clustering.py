@@ -298,7 +298,7 @@ def cluster_articles(
     model = input_model(matrices, model, config)
     embedding_weight = config.cluster_embedding_weight
     if embedding_weight > 0 and vectors is None:
-        embedder = embedder if embedder is not None else load_embedder()
+        embedder = embedder if embedder is not None else load_embedder(backend=config.embedder_backend)
         vectors = article_vectors(sentences, [None] * n, embedder, config.show_progress)
     clock.lap("vectors")
 

@@ -190,7 +190,7 @@ class _Preparer:
         if use_embeddings:
             from .embedding import load_embedder
 
-            self.embedder = load_embedder(embedder_name)
+            self.embedder = load_embedder(embedder_name, backend=config.embedder_backend)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         import pyarrow as pa

@@ -153,7 +153,7 @@ class NewsBriefer:
         with self._lock:
             if self._embedder is None:
                 if self.embedder_name is None or isinstance(self.embedder_name, (str, os.PathLike)):
-                    self._embedder = load_embedder(self.embedder_name)
+                    self._embedder = load_embedder(self.embedder_name, backend=self.config.embedder_backend)
                 else:  # an embedder object already loaded elsewhere, shared
                     self._embedder = self.embedder_name
             return self._embedder
@@ -175,7 +175,9 @@ class NewsBriefer:
         """
         sibling = NewsBriefer(self.model_name, self.embedder_name, config=replace(self.config, **settings))
         with self._lock:
-            sibling._embedder, sibling._generator = self._embedder, self._generator
+            sibling._generator = self._generator
+            if sibling.config.embedder_backend == self.config.embedder_backend:
+                sibling._embedder = self._embedder
         sibling._lock = self._lock
         return sibling
 

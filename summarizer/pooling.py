@@ -415,7 +415,7 @@ def build_pool(
             candidates.append(_Candidate(sentence, a, i, _richness(sentence)))
     if not candidates:
         return []
-    embedder = embedder if embedder is not None else load_embedder()
+    embedder = embedder if embedder is not None else load_embedder(backend=config.embedder_backend)
     # Wire copy repeats sentences word for word across outlets: each wording is
     # embedded and compared once, and its copies start as one group.
     wordings = list(dict.fromkeys(c.text for c in candidates))

@@ -236,3 +236,36 @@ def test_onnx_runtime_threads_do_not_spin_between_runs(int8):
     # Spinning threads would take the CPUs from the stages that run between embedding calls.
     options = int8.session.get_session_options()
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_the_embedder_backend_is_a_checked_setting_of_every_command():
+    from summarizer import BriefConfig
+    from summarizer.cli import build_batch_parser, build_parser, build_watch_parser
+
+    assert BriefConfig().embedder_backend == "torch"
+    with pytest.raises(ValueError, match="onnx-int8"):
+        BriefConfig(embedder_backend="onnx")
+    for parser, args in ((build_parser(), ["x.txt"]), (build_watch_parser(), ["feed.xml"]),
+                         (build_batch_parser(), ["in.jsonl", "--output", "out"])):
+        assert parser.parse_args(args).embedder_backend == "torch"
+        assert parser.parse_args([*args, "--embedder-backend", "onnx-int8"]).embedder_backend == "onnx-int8"
+
+
+@needs_onnx
+def test_a_briefer_set_to_int8_pools_with_the_cached_copy_and_tells_the_same_stories(int8, embedder, tmp_path, capsys):
+    from summarizer import NewsBriefer
+    from summarizer.cli import main
+    from summarizer.examples import EXAMPLE_ARTICLES, example_text
+
+    quantised = NewsBriefer(model="extractive", embedder_backend="onnx-int8")
+    assert isinstance(quantised.embedder, OnnxEmbedder) and quantised.embedder.folder == int8.folder
+    exact = NewsBriefer(model="extractive", embedder=embedder)
+    stories = [{a.id for a in brief.articles} for brief in quantised.summarize(EXAMPLE_ARTICLES)]
+    assert stories == [{a.id for a in brief.articles} for brief in exact.summarize(EXAMPLE_ARTICLES)]
+    # A sibling with the float32 backend loads its own embedder instead of sharing the int8 one.
+    assert not isinstance(quantised.with_settings(embedder_backend="torch").embedder, OnnxEmbedder)
+
+    path = tmp_path / "stories.txt"
+    path.write_text(example_text(), encoding="utf-8")
+    assert main([str(path), "--embedder-backend", "onnx-int8", "--words", "40"]) == 0
+    assert "## Story 3" in capsys.readouterr().out

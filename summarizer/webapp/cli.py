@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "a folder or a .gguf file ($NEWSBRIEF_MODEL)")
     parser.add_argument("--embedder", default=os.environ.get("NEWSBRIEF_EMBEDDER") or None,
                         help="sentence-transformers model id or path ($NEWSBRIEF_EMBEDDER)")
+    parser.add_argument("--embedder-backend", choices=("torch", "onnx-int8"),
+                        default=os.environ.get("NEWSBRIEF_EMBEDDER_BACKEND") or defaults.embedder_backend,
+                        help="what runs the sentence embedder: 'torch' (float32, the default) or 'onnx-int8' (an int8 "
+                        "copy made once and cached; needs the 'onnx' extra) ($NEWSBRIEF_EMBEDDER_BACKEND)")
     parser.add_argument("--words", type=int, default=_env_int("NEWSBRIEF_WORDS", defaults.target_words),
                         help=f"default brief length in words (default {defaults.target_words})")
     parser.add_argument("--max-articles", type=int, default=_env_int("NEWSBRIEF_MAX_ARTICLES", defaults.max_articles),
@@ -103,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         config = BriefConfig(
             target_words=max(MIN_WORDS, min(MAX_WORDS, args.words)), max_articles=args.max_articles,
             max_article_chars=args.max_article_chars, max_total_chars=args.max_total_chars,
+            embedder_backend=args.embedder_backend,
         )
     except ValueError as exc:
         parser.error(str(exc))
