@@ -251,6 +251,15 @@ def test_the_embedder_backend_is_a_checked_setting_of_every_command():
         assert parser.parse_args([*args, "--embedder-backend", "onnx-int8"]).embedder_backend == "onnx-int8"
 
 
+def test_the_page_takes_the_embedder_backend_from_its_flag_or_the_environment(monkeypatch):
+    from summarizer.webapp.cli import build_parser
+
+    assert build_parser().parse_args([]).embedder_backend == "torch"
+    monkeypatch.setenv("NEWSBRIEF_EMBEDDER_BACKEND", "onnx-int8")
+    assert build_parser().parse_args([]).embedder_backend == "onnx-int8"
+    assert build_parser().parse_args(["--embedder-backend", "torch"]).embedder_backend == "torch"
+
+
 @needs_onnx
 def test_a_briefer_set_to_int8_pools_with_the_cached_copy_and_tells_the_same_stories(int8, embedder, tmp_path, capsys):
     from summarizer import NewsBriefer
