@@ -257,6 +257,9 @@ def split_outlier_channels(
 
     weights = {init.name: init for init in graph.graph.initializer}
     targets = {node.name for node in _weight_products(graph)}
+    # Products that read one input with the same outliers (a layer's query, key
+    # and value) share its masked copy and its picked channels.
+    split_inputs: dict[tuple[str, bytes], tuple[str, str]] = {}
     nodes, side_products = [], []
     for node in graph.graph.node:
         channels = outlier_channels(ranges[node.name], ratio, limit) if node.name in targets else []
@@ -267,19 +270,23 @@ def split_outlier_channels(
         outlier_rows = weight[channels].copy()
         weight[channels] = 0.0
         weights[node.input[1]].CopyFrom(numpy_helper.from_array(weight, node.input[1]))
-        mask = np.ones(weight.shape[0], dtype=weight.dtype)
-        mask[channels] = 0.0
         name, x, y = node.name + SIDE_PRODUCT, node.input[0], node.output[0]
-        graph.graph.initializer.extend([
-            numpy_helper.from_array(mask, f"{name}_mask"),
-            numpy_helper.from_array(channels.astype(np.int64), f"{name}_index"),
-            numpy_helper.from_array(outlier_rows, f"{name}_weight"),
-        ])
+        key = (x, channels.tobytes())
+        if key not in split_inputs:
+            mask = np.ones(weight.shape[0], dtype=weight.dtype)
+            mask[channels] = 0.0
+            graph.graph.initializer.extend([numpy_helper.from_array(mask, f"{name}_mask"),
+                                            numpy_helper.from_array(channels.astype(np.int64), f"{name}_index")])
+            nodes += [
+                helper.make_node("Mul", [x, f"{name}_mask"], [f"{name}_masked"], name=f"{name}_mask"),
+                helper.make_node("Gather", [x, f"{name}_index"], [f"{name}_picked"], axis=-1, name=f"{name}_pick"),
+            ]
+            split_inputs[key] = (f"{name}_masked", f"{name}_picked")
+        masked, picked = split_inputs[key]
+        graph.graph.initializer.append(numpy_helper.from_array(outlier_rows, f"{name}_weight"))
         nodes += [
-            helper.make_node("Mul", [x, f"{name}_mask"], [f"{name}_masked"], name=f"{name}_mask"),
-            helper.make_node("MatMul", [f"{name}_masked", node.input[1]], [f"{name}_rest"], name=node.name),
-            helper.make_node("Gather", [x, f"{name}_index"], [f"{name}_picked"], axis=-1, name=f"{name}_pick"),
-            helper.make_node("MatMul", [f"{name}_picked", f"{name}_weight"], [f"{name}_out"], name=name),
+            helper.make_node("MatMul", [masked, node.input[1]], [f"{name}_rest"], name=node.name),
+            helper.make_node("MatMul", [picked, f"{name}_weight"], [f"{name}_out"], name=name),
             helper.make_node("Add", [f"{name}_rest", f"{name}_out"], [y], name=f"{name}_sum"),
         ]
         side_products.append(name)
