@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: What can run the sentence embedder (:attr:`BriefConfig.embedder_backend`).
+EMBEDDER_BACKENDS = ("torch", "onnx-int8")
+
 
 @dataclass(frozen=True)
 class BriefConfig:
@@ -131,7 +134,7 @@ class BriefConfig:
             raise ValueError(f"target_words must be at least 10, got {self.target_words}")
         if self.strategy not in {"auto", "chunked", "whole"}:
             raise ValueError(f"strategy must be 'auto', 'chunked' or 'whole', got {self.strategy!r}")
-        if self.embedder_backend not in {"torch", "onnx-int8"}:
+        if self.embedder_backend not in EMBEDDER_BACKENDS:
             raise ValueError(f"embedder_backend must be 'torch' or 'onnx-int8', got {self.embedder_backend!r}")
         if self.guard not in {"replace", "drop", "keep"}:
             raise ValueError(f"guard must be 'replace', 'drop' or 'keep', got {self.guard!r}")

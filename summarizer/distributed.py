@@ -58,7 +58,6 @@ class StageTimes:
 # -- stage 1: prepare ----------------------------------------------------------
 
 
-
 class _Preparer:
     """Ray Data actor: clean, split and extract fact tokens; embed leads if asked.
 

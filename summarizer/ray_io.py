@@ -65,7 +65,7 @@ def init_ray(address: str | None = None, num_cpus: int | None = None, **kwargs: 
 
     if ray.is_initialized():
         return
-    package = str(Path(__file__).resolve().parent)  # the summarizer package
+    package = str(Path(__file__).resolve().parent)
     runtime_env = dict(kwargs.pop("runtime_env", None) or {})
     runtime_env.setdefault("py_modules", [package])
     options: dict[str, Any] = {"include_dashboard": False, "runtime_env": runtime_env, **kwargs}

@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 
 from .. import BriefConfig, __version__
+from ..config import EMBEDDER_BACKENDS
 from .inputs import MAX_WORDS, MIN_WORDS
 from .layout import build_app, page_css, theme
 from .service import EXTRACTIVE, BriefService, model_display_name
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "a folder or a .gguf file ($NEWSBRIEF_MODEL)")
     parser.add_argument("--embedder", default=os.environ.get("NEWSBRIEF_EMBEDDER") or None,
                         help="sentence-transformers model id or path ($NEWSBRIEF_EMBEDDER)")
-    parser.add_argument("--embedder-backend", choices=("torch", "onnx-int8"),
+    parser.add_argument("--embedder-backend", choices=EMBEDDER_BACKENDS,
                         default=os.environ.get("NEWSBRIEF_EMBEDDER_BACKEND") or defaults.embedder_backend,
                         help="what runs the sentence embedder: 'torch' (float32, the default) or 'onnx-int8' (an int8 "
                         "copy made once and cached; needs the 'onnx' extra) ($NEWSBRIEF_EMBEDDER_BACKEND)")
