@@ -111,6 +111,18 @@ def test_the_export_fuses_attention_and_quantises_every_product_but_the_outlier_
     assert len(side) >= 6 and all(node.name.endswith(int8_export.SIDE_PRODUCT) for node in side)
 
 
+def one_product(weight: np.ndarray):
+    """An ONNX model of one matrix product, ``y = x @ weight``, named ``product``."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rows, columns = weight.shape
+    return helper.make_model(helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="product")], "one-product",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, rows])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, columns])], [numpy_helper.from_array(weight, "w")],
+    ))
+
+
 def test_outlier_channels_are_the_few_far_above_the_median():
     ranges = np.array([1.0, 1.2, 0.9, 14.0, 1.1, 8.0, 1.0, 5.0])
     assert int8_export.outlier_channels(ranges).tolist() == [3, 5]  # over 6 times the median (1.15); 5.0 is not
@@ -122,18 +134,13 @@ def test_outlier_channels_are_the_few_far_above_the_median():
 def test_splitting_an_outlier_channel_changes_nothing_in_float_and_keeps_int8_close(tmp_path):
     import onnx
     import onnxruntime as ort
-    from onnx import TensorProto, helper, numpy_helper
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 48)).astype(np.float32)
     x[:, 7] *= 40  # one channel far larger than the rest, as in MiniLM's feed-forward inputs
     w = rng.normal(size=(48, 24)).astype(np.float32)
-    graph = helper.make_model(helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"], name="product")], "one-product",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 48])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 24])], [numpy_helper.from_array(w, "w")],
-    ))
+    graph = one_product(w)
 
     def run(model_path):
         return ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
@@ -163,15 +170,8 @@ def test_splitting_an_outlier_channel_changes_nothing_in_float_and_keeps_int8_cl
 @needs_onnx
 def test_a_graph_with_nothing_to_fuse_is_left_unfused(tmp_path):
     import onnx
-    from onnx import TensorProto, helper
 
-    weight = helper.make_tensor("w", TensorProto.FLOAT, [4, 2], np.arange(8, dtype=np.float32).tolist())
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"])], "plain",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])], [weight],
-    )
-    onnx.save(helper.make_model(graph), tmp_path / "plain.onnx")
+    onnx.save(one_product(np.arange(8, dtype=np.float32).reshape(4, 2)), tmp_path / "plain.onnx")
     assert int8_export.fuse_for_ort(tmp_path / "plain.onnx", tmp_path / "fused.onnx") is False
     assert not (tmp_path / "fused.onnx").exists()
 
