@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import Article, FetchError, article_from_html, article_from_url, articles_from_feed, ingest
-from summarizer.ingest import articles_from_pasted_urls, check_url, is_url_list
+from summarizer import Article, FetchError, article_from_html, article_from_url, articles_from_feed, fetching, ingest
+from summarizer.fetching import check_url
+from summarizer.ingest import articles_from_pasted_urls, is_url_list
 
 AEB = Path(__file__).resolve().parents[2] / "shared" / "data" / "aeb"
 
@@ -313,8 +314,8 @@ def test_article_from_url_times_out(server):
 
 def test_redirect_target_is_checked(server, monkeypatch):
     # Treat 127.0.0.1 as public so the first hop passes; the redirect to 127.0.0.2 must still be refused.
-    real = ingest._refusal
-    monkeypatch.setattr(ingest, "_refusal", lambda ip: None if str(ip) == "127.0.0.1" else real(ip))
+    real = fetching._refusal
+    monkeypatch.setattr(fetching, "_refusal", lambda ip: None if str(ip) == "127.0.0.1" else real(ip))
     _Handler.requests.clear()
     with pytest.raises(FetchError, match="127.0.0.2.*loopback"):
         article_from_url(f"{server}/redirect-loopback")
@@ -329,7 +330,7 @@ def no_network(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the guard let a request through")
 
-    monkeypatch.setattr(ingest, "_open", refuse)
+    monkeypatch.setattr(fetching, "_open", refuse)
 
 
 @pytest.mark.parametrize(
@@ -365,13 +366,13 @@ def test_guard_refuses_other_schemes(no_network, url):
 
 
 def test_guard_allows_public_address(monkeypatch):
-    monkeypatch.setattr(ingest.socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("93.184.215.14", 80))])
+    monkeypatch.setattr(fetching.socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("93.184.215.14", 80))])
     assert check_url("http://news.example/") == ["93.184.215.14"]
 
 
 def test_guard_refuses_when_any_address_is_private(monkeypatch):
     monkeypatch.setattr(
-        ingest.socket, "getaddrinfo",
+        fetching.socket, "getaddrinfo",
         lambda *a, **k: [(2, 1, 6, "", ("93.184.215.14", 80)), (2, 1, 6, "", ("10.0.0.7", 80))],
     )
     with pytest.raises(FetchError, match="10.0.0.7"):
