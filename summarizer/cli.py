@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--embedder", default=None, help="a sentence-transformers model id or path")
     add_embedder_backend(parser)
     parser.add_argument("--words", type=int, default=80, help="brief length in words (default 80)")
+    parser.add_argument(
+        "--one-story", action="store_true",
+        help="brief all the articles as one story, without grouping them (for coverage of one event that the "
+        "grouping would part, such as a study beside the report)",
+    )
     parser.add_argument("--max-articles", type=int, default=None, help="most articles accepted (default 100)")
     parser.add_argument("--max-article-chars", type=int, default=None, help="longest article in characters (default 100,000)")
     parser.add_argument("--max-total-chars", type=int, default=None, help="most characters in all (default 1,000,000)")
@@ -117,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.files or args.url or args.feed):
         parser.error("give at least one FILE, --url or --feed")
     configure_logging(args.verbose)
-    settings = {"target_words": args.words, "embedder_backend": args.embedder_backend}
+    settings = {"target_words": args.words, "embedder_backend": args.embedder_backend, "one_story": args.one_story}
     for name in ("max_articles", "max_article_chars", "max_total_chars"):
         if getattr(args, name) is not None:
             settings[name] = getattr(args, name)

@@ -30,6 +30,11 @@ class BriefConfig:
     min_sentences: int = 1
 
     # --- story clustering ---------------------------------------------------
+    #: Brief every usable article of a call as one story, without clustering:
+    #: for a paste known to be one event's coverage, where the clustering would
+    #: set apart a piece with little in common (a study beside the report, an
+    #: op-ed).  The tracker's briefs of a story it has grouped use it too.
+    one_story: bool = False
     #: Average linkage joins two groups of articles into one story when the
     #: mean probability of one story over their pairs (the pair model of
     #: :mod:`summarizer.pairs`) is at least this.  Tuned on the tuning halves of

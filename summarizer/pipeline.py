@@ -249,7 +249,10 @@ class NewsBriefer:
         embedder = self.embedder
         clock = time.perf_counter()
         usable = [p.article for p in prepared]
-        labels = cluster_articles(usable, embedder, config, sentences=[p.sentences for p in prepared])
+        if config.one_story:
+            labels = [0] * len(usable)
+        else:
+            labels = cluster_articles(usable, embedder, config, sentences=[p.sentences for p in prepared])
         stories: dict[int, list[_Prepared]] = {}
         for label, p in zip(labels, prepared):
             stories.setdefault(label, []).append(p)

@@ -56,10 +56,6 @@ logger = logging.getLogger(__name__)
 
 #: Share of sentences two articles must have in common (Jaccard) to be one article.
 NEAR_DUPLICATE = 0.9
-#: Cut that makes the pipeline's clustering keep every article in one story:
-#: the tracker has already decided what a story is.
-_ONE_STORY = 1e-12
-
 
 # --- the records ------------------------------------------------------------------
 
@@ -449,5 +445,5 @@ class StoryTracker:
         if not hasattr(base, "with_settings"):
             return base  # not a NewsBriefer: trust it with the story as it is
         if self._story_briefer is None:
-            self._story_briefer = base.load().with_settings(cluster_probability=_ONE_STORY)
+            self._story_briefer = base.load().with_settings(one_story=True)
         return self._story_briefer

@@ -38,6 +38,15 @@ def test_cli_markdown_on_examples(tmp_path, capsys):
     assert "[1]" in out and "Sources:" in out
 
 
+def test_cli_one_story_briefs_all_articles_together(tmp_path, capsys):
+    path = tmp_path / "stories.txt"
+    path.write_text(example_text(), encoding="utf-8")
+    assert main([str(path), "--model", "extractive", "--one-story"]) == 0
+    out = capsys.readouterr().out
+    assert "## Story" not in out  # one brief, so no story headings
+    assert "6. " in out.split("Sources:")[1]  # all six articles are its sources
+
+
 def test_cli_json_from_stdin():
     result = subprocess.run(
         [sys.executable, "-m", "summarizer", "-", "--json", "--model", "extractive"],

@@ -163,7 +163,7 @@ def test_the_page_event_refuses_a_path_that_was_not_uploaded(upload_server, tmp_
     upload = Path(gr.utils.get_upload_folder())
     for path in (str(secret), str(upload / ".." / secret.name), "/etc/passwd"):
         file_data = {"path": path, "orig_name": "../../etc/passwd.txt", "meta": {"_type": "gradio.FileData"}}
-        result = _queue_call(upload_server.url, fn_index, ["", [file_data], "extractive", 80])
+        result = _queue_call(upload_server.url, fn_index, ["", [file_data], "extractive", 80, False])
         text = json.dumps(result)
         assert "1234" not in text and "root:" not in text
         assert result.get("success") is False or result.get("msg") == "refused", text

@@ -87,6 +87,20 @@ def test_examples_give_three_stories_largest_first(example_briefs):
     _check_invariants(example_briefs, EXAMPLE_ARTICLES)
 
 
+def test_one_story_briefs_every_article_together(extractive):
+    """A user who knows a paste is one story's coverage skips the grouping: one brief that cites every article."""
+    briefs = extractive.with_settings(one_story=True).summarize(list(EXAMPLE_ARTICLES))
+    assert len(briefs) == 1
+    assert {a.id for a in briefs[0].articles} == {a.id for a in EXAMPLE_ARTICLES}
+    assert {i for s in briefs[0].sentences for i in s.sources} <= {a.id for a in EXAMPLE_ARTICLES}
+    _check_invariants(briefs, EXAMPLE_ARTICLES)
+    # An input that cannot be used is still skipped with its reason, not briefed.
+    inputs = [*EXAMPLE_ARTICLES[:2], Article("   ")]
+    [brief] = extractive.with_settings(one_story=True).summarize(inputs)
+    assert [s.index for s in brief.skipped] == [2]
+    _check_invariants([brief], inputs)
+
+
 def test_brief_cites_sources_and_keeps_appeals_out(example_briefs):
     quake = example_briefs[0]
     # The extractive brief is pool sentences as the outlets wrote them: the guard

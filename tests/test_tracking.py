@@ -420,3 +420,20 @@ def test_parse_duration():
     assert [parse_duration(x) for x in ("30s", "10m", "1h", "1.5h", "45", "2d")] == [30, 600, 3600, 5400, 45, 172800]
     with pytest.raises(ValueError):
         parse_duration("soon")
+
+
+def test_a_story_s_brief_uses_every_article_the_tracker_put_in_it(briefer):
+    """The tracker decides what a story is; its brief must not re-cluster the articles and lose some.
+
+    The two example quakes stand in for a story whose articles the clustering
+    would part (three reports of one, two of the other: a seam the clustering
+    splits at any cut); briefed as the tracker's story they make one brief
+    that cites all five.
+    """
+    tracker = _tracker(":memory:", briefer)
+    articles = [QUAKE_A, QUAKE_B, QUAKE_C, KESSLING_A, KESSLING_B]
+    assert len(set(cluster_articles(articles))) == 2
+    brief = tracker._summarize_story(articles)
+    assert {a.id for a in brief.articles} == {a.id for a in articles}
+    assert brief.skipped == []
+    tracker.close()

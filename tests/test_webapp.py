@@ -348,6 +348,10 @@ def test_api_endpoint_with_gradio_client(server):
 
     with pytest.raises(AppError, match="Nothing to summarise"):
         client.predict("", "extractive", 80, api_name="/brief")
+    # All one story: one brief of every article, as NewsBriefer(one_story=True) writes it.
+    [one] = client.predict(example_text(), "extractive", 80, True, api_name="/brief")
+    [expected_one] = NewsBriefer(model="extractive", one_story=True).summarize(parse_articles(example_text()))
+    assert one["text"] == expected_one.text and len(one["articles"]) == 6
 
 
 # A loopback link: the server's address guard refuses it, so it fails without any network.
@@ -435,6 +439,16 @@ def test_page_in_headless_chromium(server, tmp_path):
             expect(page.locator("#nb-download")).to_be_visible()
             page.mouse.click(5, 5)
             page.screenshot(path=str(ARTIFACTS / "webapp.png"), full_page=True)
+
+            # "All one story": the same articles in one brief that cites all six; unticked, the stories come back.
+            one_story = page.locator("#nb-one-story input[type=checkbox]")
+            one_story.check()
+            page.get_by_role("button", name="Write briefs").click()
+            expect(stories).to_have_count(1, timeout=120_000)
+            expect(stories.first.locator(".nb-sources li")).to_have_count(6)
+            one_story.uncheck()
+            page.get_by_role("button", name="Write briefs").click()
+            expect(stories).to_have_count(len(expected), timeout=120_000)
 
             # Uploads: a file that is not text is reported on the page, the others are used.
             page.locator("#nb-clear").click()

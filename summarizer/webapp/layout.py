@@ -75,7 +75,9 @@ def build_app(
     if preload:
         service.preload(default_choice)
 
-    def brief_page(text: str, files: list[str] | None, choice: str, words: float, progress=gr.Progress()):
+    def brief_page(
+        text: str, files: list[str] | None, choice: str, words: float, one_story: bool, progress=gr.Progress()
+    ):
         progress(0.0, desc="Reading the input")
         inputs = read_inputs(text, files, upload_folder(), allow_private_urls=allow_private_urls)
         for note in inputs.notes:
@@ -83,7 +85,8 @@ def build_app(
         if not inputs.articles and not inputs.notes:
             raise page_error("Nothing to summarise: paste articles (separated by a line '---'), upload files, "
                              "or click 'Add example'.")
-        briefs = run_briefs(service, inputs.articles, choice, words, lambda f, m: progress(f, desc=m))
+        briefs = run_briefs(service, inputs.articles, choice, words, lambda f, m: progress(f, desc=m),
+                            one_story=one_story)
         # Failed links join the skipped inputs, which the overview lists: only the file notes go beside them.
         briefs = add_failed_links(briefs, inputs, warn=False)
         for warning in dict.fromkeys(w for b in briefs for w in b.warnings):
@@ -95,13 +98,16 @@ def build_app(
             gr.Column(visible=True),
         )
 
-    def brief_api(text: str, model: str = default_choice, words: int = config.target_words) -> list[dict]:
+    def brief_api(
+        text: str, model: str = default_choice, words: int = config.target_words, one_story: bool = False
+    ) -> list[dict]:
         """Briefs of pasted articles (separated by a line '---', optional Source:/Title:/URL:/Date: headers).
 
         A block of http(s) links, one per line, is fetched as the page does.
         ``model``: 'extractive', 'embedded' (SmolLM2), a Hugging Face id or a
         local path (default: the server's model, which is 'extractive' unless
-        it was started with another); ``words``: brief length per story.
+        it was started with another); ``words``: brief length per story;
+        ``one_story``: brief every article as one story, without grouping.
         Returns the list of ``Brief.to_dict()``, the largest story first; a
         link that could not be fetched is in every brief's ``skipped`` and
         ``warnings``, with the reason.
@@ -109,7 +115,8 @@ def build_app(
         inputs = read_inputs(text, None, allow_private_urls=allow_private_urls)
         if not inputs.articles and inputs.notes:
             raise page_error("Nothing to summarise: " + "; ".join(inputs.notes))
-        briefs = run_briefs(service, inputs.articles, model, words, lambda f, m: None, not_used=inputs.notes)
+        briefs = run_briefs(service, inputs.articles, model, words, lambda f, m: None, not_used=inputs.notes,
+                            one_story=one_story)
         return [b.to_dict() for b in add_failed_links(briefs, inputs)]
 
     def add_example(text: str) -> str:
@@ -148,6 +155,10 @@ def build_app(
                     MIN_WORDS, MAX_WORDS, value=min(MAX_WORDS, max(MIN_WORDS, config.target_words)), step=10,
                     label="Brief length (words per story)", elem_id="nb-words",
                 )
+                one_story = gr.Checkbox(
+                    False, label="All one story", elem_id="nb-one-story",
+                    info="Brief every article together, without grouping them into stories",
+                )
                 with gr.Row():
                     example_btn = gr.Button("Add example", elem_id="nb-example", icon=None)
                     clear_btn = gr.Button("Clear all", elem_id="nb-clear", variant="secondary")
@@ -164,7 +175,7 @@ def build_app(
         timer = gr.Timer(1.0, active=service.state(default_choice)[0] == "loading")
 
         run_btn.click(
-            brief_page, [text, files, model_box, words], [results, markdown, download, export],
+            brief_page, [text, files, model_box, words, one_story], [results, markdown, download, export],
             api_visibility="private", concurrency_id="brief", scroll_to_output=True,
         ).then(  # a model loaded on first use is now ready (or failed): say so
             tick, model_box, [status, timer], api_visibility="private", show_progress="hidden", concurrency_limit=None,

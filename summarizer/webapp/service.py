@@ -150,12 +150,15 @@ class BriefService:
         self._slot(model_argument(choice)).state = "loading"
         threading.Thread(target=work, name="newsbrief-preload", daemon=True).start()
 
-    def summarize(self, articles: list[Article], choice: str | None, words: int, progress: Progress) -> list[Brief]:
-        """Briefs of ``articles`` with the shared briefer of ``choice``, ``words`` long."""
+    def summarize(
+        self, articles: list[Article], choice: str | None, words: int, progress: Progress, one_story: bool = False
+    ) -> list[Brief]:
+        """Briefs of ``articles`` with the shared briefer of ``choice``, ``words`` long; one brief with ``one_story``."""
         if self.state(choice)[0] != "ready":
             progress(0.01, f"Loading {model_display_name(choice)} (first use)")
         slot = self._load(choice)
-        return slot.briefer.with_settings(target_words=words).summarize(articles, progress=progress)
+        briefer = slot.briefer.with_settings(target_words=words, one_story=bool(one_story))
+        return briefer.summarize(articles, progress=progress)
 
 
 def run_briefs(
@@ -166,6 +169,7 @@ def run_briefs(
     progress: Progress,
     *,
     not_used: Sequence[str] = (),
+    one_story: bool = False,
 ) -> list[Brief]:
     """Run the pipeline, turning every expected failure into a ``gr.Error`` with a plain message.
 
@@ -177,7 +181,7 @@ def run_briefs(
         raise page_error("Nothing to summarise: give at least one article (several are separated by a line '---').")
     words = check_words(words)
     try:
-        return service.summarize(articles, choice, words, progress)
+        return service.summarize(articles, choice, words, progress, one_story)
     except InputLimitError as exc:
         raise page_error(str(exc), title="Input too large") from None
     except InputError as exc:
