@@ -417,6 +417,7 @@ def test_page_in_headless_chromium(server, tmp_path):
             expect(stories).to_have_count(len(expected), timeout=120_000)
             first = stories.first
             expect(first.locator(".nb-brief")).to_be_visible()
+            expect(page.locator(".nb-grouping")).to_contain_text("All one story")
             expect(first.locator(".nb-brief")).to_contain_text(expected[0].sentences[0].text)
             markers = first.locator(".nb-brief .nb-cite")
             numbers = expected[0].citation_numbers()
@@ -446,6 +447,7 @@ def test_page_in_headless_chromium(server, tmp_path):
             page.get_by_role("button", name="Write briefs").click()
             expect(stories).to_have_count(1, timeout=120_000)
             expect(stories.first.locator(".nb-sources li")).to_have_count(6)
+            expect(page.locator(".nb-grouping")).to_have_count(0)  # the hint shows only where stories were parted
             one_story.uncheck()
             page.get_by_role("button", name="Write briefs").click()
             expect(stories).to_have_count(len(expected), timeout=120_000)
