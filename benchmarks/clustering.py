@@ -105,7 +105,7 @@ def quality(quick: bool) -> dict[str, Any]:
     """Ours and the baseline on every dev figure, per half; the sweeps of both cuts on the tuning halves."""
     from dataclasses import replace
 
-    from benchmarks.story_data import all_scores, clusterer, dev_sentences, split, tracked, tuned_on_objective
+    from benchmarks.story_data import all_scores, clusterer, cut_sweep, dev_sentences, split, tracked, tuned_on_objective
     from summarizer.config import BriefConfig
 
     repeats = 10 if quick else 40
@@ -116,8 +116,7 @@ def quality(quick: bool) -> dict[str, Any]:
     sweep: dict[float, float] = {}
     ratio_sweep: dict[float, float] = {}
     if not quick:
-        for cut in SWEEP:
-            sweep[float(cut)] = tuned_on_objective(parts, clusterer(replace(default, cluster_probability=float(cut))))
+        sweep = cut_sweep(parts, SWEEP, config=default)
         for ratio in RATIO_SWEEP:
             ratio_sweep[float(ratio)] = tuned_on_objective(parts, clusterer(replace(default, cluster_split_ratio=float(ratio))))
     baseline_sweep = {
@@ -165,16 +164,13 @@ def swapped_halves(parts: dict[str, dict[str, list[int]]], repeats: int) -> dict
     """
     from dataclasses import asdict
 
-    from benchmarks.story_data import all_scores, clusterer, dev_sentences, tuned_on_objective
+    from benchmarks.story_data import all_scores, clusterer, cut_sweep, dev_tokens
     from benchmarks.train_story_model import fit
     from summarizer.config import BriefConfig
-    from summarizer.pairs import article_tokens
 
-    tokens = [article_tokens(s) for s in dev_sentences()]
     other = {d: {"tuned on": p["held out"], "held out": p["tuned on"]} for d, p in parts.items()}
-    model, _ = fit(tokens, other)
-    sweep = {float(cut): tuned_on_objective(other, clusterer(BriefConfig(cluster_probability=float(cut)), model))
-             for cut in SWEEP}
+    model, _ = fit(dev_tokens(), other)
+    sweep = cut_sweep(other, SWEEP, model)
     cut = max(sweep, key=sweep.get)
     figures = all_scores(other, clusterer(BriefConfig(cluster_probability=cut), model), repeats,
                          parts_wanted=("tuned on", "held out"))

@@ -115,15 +115,18 @@ def _tuning(pairs: list[dict[str, Any]], cosine: np.ndarray, gold: np.ndarray, j
         predicted = np.array([sentences_match(pairs[i]["s1"], pairs[i]["s2"], float(cosine[i]), c) for i in idx])
         return prf(predicted, gold[idx])
 
+    def swept(idx: list[int], desc: str) -> dict[float, tuple[float, float, float]]:
+        return {float(t): ours(idx, float(t)) for t in tqdm(SWEEP, desc=desc, leave=False)}
+
     # The operating point: the highest recall on the tuning half at precision >= 0.90.
-    sweep = {float(t): ours(tune, float(t)) for t in tqdm(SWEEP, desc="dedup_threshold sweep", leave=False)}
+    sweep = swept(tune, "dedup_threshold sweep")
     good = [t for t, (p, _, _) in sweep.items() if p >= TARGET_PRECISION]
     tuned = max(good, key=lambda t: sweep[t][1]) if good else max(sweep, key=lambda t: sweep[t][0])
     # Issue #15's point: the highest precision on the tuning half at recall >= 0.55.
     paraphrase = _paraphrase_threshold(sweep)
     # The same choice the other way round, made on the held-out half and scored on the tuning half: with the
     # figure above, each half scored once by a threshold not chosen on it (a two-fold check).
-    other_sweep = {float(t): ours(held, float(t)) for t in tqdm(SWEEP, desc="dedup_threshold sweep, halves swapped", leave=False)}
+    other_sweep = swept(held, "dedup_threshold sweep, halves swapped")
     paraphrase_swapped = _paraphrase_threshold(other_sweep)
     cos_t = threshold_at_recall(cosine[tune], gold[tune])
     jac_t = threshold_at_recall(jac[tune], gold[tune])
@@ -144,7 +147,8 @@ def _tuning(pairs: list[dict[str, Any]], cosine: np.ndarray, gold: np.ndarray, j
                 scores, t = (cosine, cos_t) if key == "cosine" else (jac, jac_t)
                 p, r, f = prf(scores[idx] >= t, gold[idx])
             figures[key][part] = {"precision": p, "recall": r, "f1": f}
-    swapped = dict(zip(("precision", "recall", "f1"), ours(tune, paraphrase_swapped)))
+    # The tuning half's sweep holds it already: the threshold is one of the swept values.
+    swapped = dict(zip(("precision", "recall", "f1"), sweep[paraphrase_swapped]))
     held_paraphrase = figures["paraphrase"]["held out"]
     two_fold = {k: (held_paraphrase[k] + swapped[k]) / 2 for k in ("precision", "recall")}
     metrics = {

@@ -173,6 +173,14 @@ def dev_sentences() -> tuple[list[str], ...]:
     return tuple(article_sentences(Article(text=a.text)) for a in dev_articles())
 
 
+@lru_cache(maxsize=1)
+def dev_tokens() -> tuple[list[str], ...]:
+    """Each dev article's pair tokens (:func:`summarizer.pairs.article_tokens`), which the pair model is fitted on."""
+    from summarizer.pairs import article_tokens
+
+    return tuple(article_tokens(s) for s in dev_sentences())
+
+
 def clusterer(config=None, model=None) -> Clusterer:
     """``cluster_articles`` on dev articles by index, with ``config`` and the pair ``model``."""
     from summarizer.clustering import cluster_articles
@@ -193,6 +201,17 @@ def tuned_on_objective(parts: dict[str, dict[str, list[int]]], cluster: Clustere
     """:func:`objective` on the tuned-on halves only: what a cut or threshold is swept by."""
     tuning = {dataset: {"tuned on": halves_of["tuned on"]} for dataset, halves_of in parts.items()}
     return objective(all_scores(tuning, cluster, repeats, parts_wanted=("tuned on",))["tuned on"])
+
+
+def cut_sweep(parts: dict[str, dict[str, list[int]]], cuts: Sequence[float], model=None, config=None) -> dict[float, float]:
+    """:func:`tuned_on_objective` at each ``cluster_probability`` of ``cuts``, with the pair ``model`` and ``config``."""
+    from dataclasses import replace
+
+    from summarizer.config import BriefConfig
+
+    config = config or BriefConfig()
+    return {float(cut): tuned_on_objective(parts, clusterer(replace(config, cluster_probability=float(cut)), model))
+            for cut in cuts}
 
 
 def tracked(indices: Sequence[int], orders: int = 3, seed: int = 0) -> dict[str, object]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from benchmarks.clustering import SWEEP
 from benchmarks.common import ROOT, SPLIT_SEED
-from benchmarks.story_data import clusterer, dev_articles, dev_sentences, split, tuned_on_objective
+from benchmarks.story_data import cut_sweep, dev_articles, dev_tokens, split
 
 logger = logging.getLogger(__name__)
 
@@ -77,20 +77,17 @@ def fit(tokens: list[list[str]], parts: dict[str, dict[str, list[int]]]):
 def main() -> None:
     import sklearn
 
-    from summarizer.config import BriefConfig
     from summarizer.facts import NER_VERSION
-    from summarizer.pairs import article_tokens
 
     logging.basicConfig(level=logging.INFO)
     clock = time.perf_counter()
-    tokens = [article_tokens(s) for s in dev_sentences()]
+    tokens = dev_tokens()
     print(f"tokens of {len(tokens)} dev articles in {time.perf_counter() - clock:.0f} s", file=sys.stderr)
     parts = {"ecb": split("ecb"), "mn": split("mn")}
     model, pairs = fit(tokens, parts)
-    sweep = {}
-    for cut in SWEEP:
-        sweep[cut] = tuned_on_objective(parts, clusterer(BriefConfig(cluster_probability=cut), model))
-        print(f"cut {cut:g}: objective {sweep[cut]:.4f}", file=sys.stderr)
+    sweep = cut_sweep(parts, SWEEP, model)
+    for cut, value in sweep.items():
+        print(f"cut {cut:g}: objective {value:.4f}", file=sys.stderr)
     best = max(sweep, key=sweep.get)
     record = {
         "coefficients": {k: v for k, v in asdict(model).items() if k != "prior"},

@@ -399,12 +399,11 @@ def test_the_shipped_pair_model_is_what_its_script_fits_on_the_text_as_cleaned_t
     against 20.91 the next time).  The fit alone is checked here, not the cut
     sweep, which takes minutes.
     """
-    from benchmarks.story_data import dev_sentences, split
+    from benchmarks.story_data import dev_tokens, split
     from benchmarks.train_story_model import fit
     from summarizer.pairs import FEATURES, StoryModel
 
-    tokens = [article_tokens(s) for s in dev_sentences()]
-    fitted, _ = fit(tokens, {"ecb": split("ecb"), "mn": split("mn")})
+    fitted, _ = fit(dev_tokens(), {"ecb": split("ecb"), "mn": split("mn")})
     shipped = StoryModel.bundled()
     for name in (*FEATURES, "bias", "prior"):
         assert getattr(fitted, name) == pytest.approx(getattr(shipped, name), rel=1e-3, abs=1e-3), (
