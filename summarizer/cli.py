@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .config import EMBEDDER_BACKENDS
 from .document import Article
-from .embedding import EMBEDDER_BACKENDS, EmbedderError
+from .embedding import EmbedderError
 from .generation import ModelLoadError
 from .ingest import FetchError, article_from_url, articles_from_feed
 from .inputs import parse_articles, read_articles_file
