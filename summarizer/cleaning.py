@@ -53,10 +53,14 @@ _APPEAL_START = re.compile(
     r"if you (value|like|enjoy(ed)?|appreciate) (our|this|what we)\b)",
     _I,
 )
-#: Weaker openers ("Donate", "Make a contribution") that start an appeal only
-#: when the line itself also reads as one: "Donations to the campaign rose 20%
-#: in March." is news.
-_APPEAL_START_WEAK = re.compile(r"^((make a |one-off |monthly )?(donate|donation|contribut(e|ion))\b)", _I)
+#: Weaker openers ("Donate", "Make a contribution", a fundraiser's "Let's help
+#: the family", "Please help") that start an appeal only when the line itself
+#: also reads as one: "Donations to the campaign rose 20% in March." is news.
+_APPEAL_START_WEAK = re.compile(
+    r"^((make a |one-off |monthly )?(donate|donation|contribut(e|ion))\b|"
+    r"(let'?s|let us|please) (help|rally|support|stand (with|by|behind)|pray|give|donate|consider (donating|giving))\b)",
+    _I,
+)
 #: Words that keep an appeal block going.
 _APPEAL_WORDS = re.compile(
     r"\b(we|our|us|you|your|support\w*|donat\w*|contribut\w*|journalism|"
@@ -210,6 +214,19 @@ _DATELINE = re.compile(
 _AGENCY_DATELINE = re.compile(
     r"^[A-Z][\w .,'-]{1,60}\((AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI)\)\s*[-\u2013\u2014:]+\s+"
 )
+#: A picture's caption: a short line that ends in the picture's credit, "Kim
+#: Wall in 2016. Photo: Tom Wall via AP", "Rep. Nunes. (Manuel Balce
+#: Ceneta/AP)", "Collin Rose (Photo: Wayne State University)".  The caption
+#: describes the picture, not the story, so the whole line goes; a paragraph
+#: longer than a caption keeps its text (its credit tail is left to the splitter).
+_CAPTION = re.compile(
+    r"^(?P<caption>.{3,}?)\s*("
+    r"\(?\b(photo|photograph|image|picture|credit)s?\s*(credit)?\s*(:|by\b)\s*[^()]{1,100}\)?|"
+    rf"\(?[\w .,'&-]{{1,60}}\s*/\s*{_PICTURE_DESK}\b[\w .,'/&-]{{0,40}}\)?"
+    r")\s*$",
+    _I,
+)
+_CAPTION_MAX_WORDS = 60
 #: An advert's slot that a page runs into the next paragraph: "Continue reading
 #: the main story At the scene The bombardment has started ...".  The slot
 #: goes, the paragraph stays.
@@ -280,6 +297,17 @@ def _is_appeal_line(line: str) -> bool:
     return hits >= 2 or (hits >= 1 and words <= 12) or boilerplate_kind(line) is not None
 
 
+def _is_caption(line: str) -> bool:
+    caption = _CAPTION.match(line)
+    if caption is None:
+        return False
+    text = caption.group("caption")
+    # A credit-like tail inside an open bracket is a link label, not a credit:
+    # "... told Live Science. [Titanosaur Photos: Meet the Largest Dinosaur]".
+    balanced = text.count("(") == text.count(")") and text.count("[") == text.count("]")
+    return balanced and len(text.split()) <= _CAPTION_MAX_WORDS
+
+
 def _starts_appeal(line: str) -> bool:
     if _APPEAL_START.match(line):
         return True
@@ -325,7 +353,7 @@ def clean_lines(text: str) -> CleanedText:
                 removed.append(line)
                 continue
             in_appeal = False
-        if boilerplate_kind(line) is not None:
+        if boilerplate_kind(line) is not None or _is_caption(line):
             removed.append(line)
             continue
         slot = _LEADING_ADVERT.match(line)

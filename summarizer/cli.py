@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import EMBEDDER_BACKENDS
-from .document import Article
+from .document import Article, skipped_markdown
 from .embedding import EmbedderError
 from .generation import ModelLoadError
 from .ingest import FetchError, article_from_url, articles_from_feed
@@ -138,12 +138,16 @@ def main(argv: list[str] | None = None) -> int:
         json.dump([b.to_dict() for b in briefs], sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
+        several = len(briefs) > 1
         for n, brief in enumerate(briefs, start=1):
-            if len(briefs) > 1:
+            if several:
                 print(f"## Story {n}\n")
-            print(brief.to_markdown())
+            print(brief.to_markdown(with_skipped=not several))
             for warning in brief.warnings:
                 print(f"\nWarning: {warning}")
+            print()
+        if several and briefs[0].skipped:
+            print(skipped_markdown(briefs[0].skipped))
             print()
     return 0
 

@@ -152,8 +152,13 @@ class Brief:
             "stats": dict(self.stats),
         }
 
-    def to_markdown(self) -> str:
-        """The brief with ``[n]`` citations and a numbered source list."""
+    def to_markdown(self, with_skipped: bool = True) -> str:
+        """The brief with ``[n]`` citations and a numbered source list.
+
+        ``with_skipped=False`` leaves out the inputs that were not used: every
+        brief of one run lists the same ones, so a caller printing several
+        briefs prints them once (see :func:`skipped_markdown`).
+        """
         numbers = self.citation_numbers()
         lines = []
         for sentence in self.sentences:
@@ -173,7 +178,11 @@ class Brief:
         if any(s.rewritten for s in self.sentences):
             parts += ["", f"{REWRITTEN_MARK} rewritten by {self.model}, checked against the sources cited"]
         parts += ["", "Sources:", *sources]
-        if self.skipped:
-            parts += ["", "Not used:"]
-            parts += [f"- input {s.index + 1}: {s.reason}" for s in self.skipped]
+        if with_skipped and self.skipped:
+            parts += ["", skipped_markdown(self.skipped)]
         return "\n".join(parts)
+
+
+def skipped_markdown(skipped: list[Skipped]) -> str:
+    """The inputs a run did not use, one line each with the reason."""
+    return "\n".join(["Not used:", *(f"- input {s.index + 1}: {s.reason}" for s in skipped)])

@@ -99,7 +99,8 @@ def _prepare(article: Article, index: int, config: BriefConfig) -> _Prepared | S
     if len(sentences) < config.min_sentences:
         return Skipped(
             index,
-            f"no news sentences left after cleaning ({len(cleaned.removed)} boilerplate lines removed)",
+            f"no news sentences left after cleaning ({len(cleaned.removed)} boilerplate "
+            f"line{'' if len(cleaned.removed) == 1 else 's'} removed)",
             article,
         )
     # Warnings that reading the article raised (a page read by a fallback) travel to its brief.

@@ -37,6 +37,7 @@ BOILERPLATE = [
     "Photo: John Doe/Reuters",
     "(Image credit: NASA)",
     "Image Source: Neil Godwin / Future Publishing/Shutterstock",
+    "Main image credit: Getty",
     "John Doe / Getty Images",
     "Getty Images",
     "Photograph by Jane Doe for The Guardian",
@@ -181,6 +182,43 @@ def test_appeal_ends_at_the_next_news_line() -> None:
     assert clean_text(text) == "We will not back down, the minister said on Tuesday.\nThe vote is set for June."
 
 
+def test_fundraiser_appeal_goes_and_reported_pleas_stay() -> None:
+    text = (
+        "Let's help the Moreno family through this hard time; they need all of us now.\n"
+        "Please rally around them and thank you for your support.\n"
+        "The family's bakery closed in March.\n"
+        "Please help us find my daughter, her mother told reporters on Sunday."
+    )
+    cleaned = clean_lines(text)
+    assert cleaned.text == (
+        "The family's bakery closed in March.\nPlease help us find my daughter, her mother told reporters on Sunday."
+    )
+    assert len(cleaned.removed) == 2
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "Mayor Ana Ruiz at the flooded bridge on Tuesday. Photo: Tom Lee via AP",
+        "Rescuers search the rubble in Kessling. (Jan Ott/Reuters)",
+        "Ana Ruiz (Photo: City of Lund)",
+        "The town hall's cracked wall. (Photo by Mia Berg/Getty Images)",
+        "Facebook Twitter Pinterest The harbour at dawn. Photograph: Kai Holm/AFP/Getty Images",
+    ],
+)
+def test_picture_captions_go_whole(caption: str) -> None:
+    cleaned = clean_lines(f"The quake struck at 3 a.m.\n{caption}\nTwo people were hurt.")
+    assert cleaned.text == "The quake struck at 3 a.m.\nTwo people were hurt."
+    assert cleaned.removed == [caption]
+
+
+def test_news_lines_that_end_like_a_credit_stay() -> None:
+    linked = 'The crater is 40 metres wide, "the largest we have seen," Ott told reporters. [Quake Photos: The Damage in Kessling]'
+    long_paragraph = " ".join(["The council met again on Friday to count the cost of the damage."] * 6) + " (Jan Ott/Reuters)"
+    for line in (linked, long_paragraph, "The credit union's chief said deposits rose by 4%."):
+        assert clean_text(line) == line
+
+
 def test_advert_slot_run_into_a_paragraph_goes_and_the_paragraph_stays() -> None:
     cleaned = clean_lines(
         "Rebels held the town.\n"
@@ -240,6 +278,7 @@ GOLD_BOILERPLATE = {
     "\u00a9 2019 Associated Press. All Rights Reserved. This material may not be published, broadcast, rewritten, or redistributed.",
     "Don't Miss",
     "Image Source: Neil Godwin / Future Publishing/Shutterstock",
+    "Main image credit: Getty",
     "Copyright 2019 Hawaii News Now. All rights reserved.",
 }
 

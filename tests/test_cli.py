@@ -38,6 +38,16 @@ def test_cli_markdown_on_examples(tmp_path, capsys):
     assert "[1]" in out and "Sources:" in out
 
 
+def test_cli_lists_inputs_not_used_once_after_every_story(tmp_path, capsys):
+    path = tmp_path / "stories.txt"
+    appeal = "Let's help the Moreno family through this hard time; thank you for your support."
+    path.write_text(example_text() + "\n---\n" + appeal, encoding="utf-8")
+    assert main([str(path), "--model", "extractive"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Not used:") == 1
+    assert out.rstrip().endswith("- input 7: no news sentences left after cleaning (1 boilerplate line removed)")
+
+
 def test_cli_one_story_briefs_all_articles_together(tmp_path, capsys):
     path = tmp_path / "stories.txt"
     path.write_text(example_text(), encoding="utf-8")
