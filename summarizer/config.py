@@ -39,7 +39,7 @@ class BriefConfig:
     #: mean probability of one story over their pairs (the pair model of
     #: :mod:`summarizer.pairs`) is at least this.  Tuned on the tuning halves of
     #: ECB+ dev and Multi-News dev (``benchmarks/train_story_model.py``).
-    cluster_probability: float = 0.075
+    cluster_probability: float = 0.1
     #: Inputs of up to this many articles have their pairs' odds raised by how
     #: much more often their own pairs look like one story than the pair
     #: model's training pairs (``clustering.input_model``): a few reports

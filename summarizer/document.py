@@ -138,6 +138,12 @@ class Brief:
         """Article id to its 1-based citation number in this brief."""
         return {article.id: n for n, article in enumerate(self.articles, start=1)}
 
+    def citations(self, sentence: BriefSentence) -> list[tuple[int, Article]]:
+        """The articles ``sentence`` cites with their citation numbers, lowest number first."""
+        numbers = self.citation_numbers()
+        by_id = {article.id: article for article in self.articles}
+        return sorted(((numbers[s], by_id[s]) for s in set(sentence.sources) if s in numbers), key=lambda c: c[0])
+
     def to_dict(self) -> dict[str, Any]:
         """Everything in the brief as JSON-serialisable data."""
         return {
@@ -162,7 +168,7 @@ class Brief:
         numbers = self.citation_numbers()
         lines = []
         for sentence in self.sentences:
-            marks = "".join(f"[{numbers[s]}]" for s in sentence.sources if s in numbers)
+            marks = "".join(f"[{n}]" for n, _ in self.citations(sentence))
             lines.append(f"{sentence.text}{REWRITTEN_MARK if sentence.rewritten else ''} {marks}".rstrip())
         body = " ".join(lines)
         sources = []

@@ -176,6 +176,20 @@ def test_the_model_s_own_wording_is_marked_rewritten_in_the_brief_its_markdown_a
     assert page.count('class="nb-sent nb-rewritten"') == 1 and "rewritten by tiny model in its own words" in page
 
 
+def test_citations_are_in_source_order_in_the_markdown_and_on_the_page():
+    from summarizer import webapp
+    from summarizer.document import Article, Brief, BriefSentence
+
+    articles = [Article("Quake report one.", source="Harbour Herald"), Article("Quake report two.", source="Coastline Daily")]
+    # The pool lists an outlet where it first met a sentence, which need not be citation order.
+    sentence = BriefSentence("A quake hit Port Alden.", [articles[1].id, articles[0].id], [0], True)
+    brief = Brief(text=sentence.text, sentences=[sentence], articles=articles, pool=[])
+    assert [n for n, _ in brief.citations(sentence)] == [1, 2]
+    assert "A quake hit Port Alden. [1][2]" in brief.to_markdown()
+    page = webapp.render_story(brief, 1)
+    assert page.index('data-source="1"') < page.index('data-source="2"')
+
+
 def test_parses_of_one_call_survive_a_cache_smaller_than_the_call(monkeypatch):
     from summarizer import structure
 
