@@ -69,12 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_embedder_backend(parser: argparse.ArgumentParser) -> None:
-    """The ``--embedder-backend`` option, shared by every command."""
+#: Help of ``--embedder-backend``, here and on the page's command line.
+EMBEDDER_BACKEND_HELP = (
+    "what runs the sentence embedder: 'torch' (float32, the default) or 'onnx-int8' (an int8 copy made "
+    "once and cached; pools in about half the time on a CPU with VNNI; needs the 'onnx' extra)"
+)
+
+
+def add_embedder_backend(parser: argparse.ArgumentParser, default: str = "torch", help_suffix: str = "") -> None:
+    """The ``--embedder-backend`` option, shared by every command and the page."""
     parser.add_argument(
-        "--embedder-backend", choices=EMBEDDER_BACKENDS, default="torch",
-        help="what runs the sentence embedder: 'torch' (float32, the default) or 'onnx-int8' (an int8 copy made "
-        "once and cached; pools in about half the time on a CPU with VNNI; needs the 'onnx' extra)",
+        "--embedder-backend", choices=EMBEDDER_BACKENDS, default=default, help=EMBEDDER_BACKEND_HELP + help_suffix
     )
 
 

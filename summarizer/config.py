@@ -140,7 +140,8 @@ class BriefConfig:
         if self.strategy not in {"auto", "chunked", "whole"}:
             raise ValueError(f"strategy must be 'auto', 'chunked' or 'whole', got {self.strategy!r}")
         if self.embedder_backend not in EMBEDDER_BACKENDS:
-            raise ValueError(f"embedder_backend must be 'torch' or 'onnx-int8', got {self.embedder_backend!r}")
+            choices = " or ".join(repr(b) for b in EMBEDDER_BACKENDS)
+            raise ValueError(f"embedder_backend must be {choices}, got {self.embedder_backend!r}")
         if self.guard not in {"replace", "drop", "keep"}:
             raise ValueError(f"guard must be 'replace', 'drop' or 'keep', got {self.guard!r}")
         if not 0.0 <= self.guard_entailment <= 1.0:

@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 
 from .. import BriefConfig, __version__
-from ..config import EMBEDDER_BACKENDS
+from ..cli import add_embedder_backend
 from .inputs import MAX_WORDS, MIN_WORDS
 from .layout import build_app, page_css, theme
 from .service import EXTRACTIVE, BriefService, model_display_name
@@ -63,10 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "a folder or a .gguf file ($NEWSBRIEF_MODEL)")
     parser.add_argument("--embedder", default=os.environ.get("NEWSBRIEF_EMBEDDER") or None,
                         help="sentence-transformers model id or path ($NEWSBRIEF_EMBEDDER)")
-    parser.add_argument("--embedder-backend", choices=EMBEDDER_BACKENDS,
-                        default=os.environ.get("NEWSBRIEF_EMBEDDER_BACKEND") or defaults.embedder_backend,
-                        help="what runs the sentence embedder: 'torch' (float32, the default) or 'onnx-int8' (an int8 "
-                        "copy made once and cached; needs the 'onnx' extra) ($NEWSBRIEF_EMBEDDER_BACKEND)")
+    add_embedder_backend(parser, os.environ.get("NEWSBRIEF_EMBEDDER_BACKEND") or defaults.embedder_backend,
+                         " ($NEWSBRIEF_EMBEDDER_BACKEND)")
     parser.add_argument("--words", type=int, default=_env_int("NEWSBRIEF_WORDS", defaults.target_words),
                         help=f"default brief length in words (default {defaults.target_words})")
     parser.add_argument("--max-articles", type=int, default=_env_int("NEWSBRIEF_MAX_ARTICLES", defaults.max_articles),
