@@ -16,6 +16,7 @@ reports it per brief.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,13 @@ REPEAT_SHARE = BriefConfig.fuse_overlap
 #: A repeating candidate that adds no name, number or date and fewer than this
 #: many content words is no partner worth a model call: it is left out.
 PARTNER_NEW_WORDS = 3
+#: A pool sentence shorter than this many words is a fragment ("Tina Fey",
+#: "Saddened by it."), not a line of a brief.
+MIN_BRIEF_WORDS = 4
+#: The end of a complete sentence: a full stop, question or exclamation mark,
+#: then at most closing quotes and brackets.  Headlines, labels, picture
+#: credits and link lines end otherwise.
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,23 @@ def adds_to(candidate: str, chosen: str) -> bool:
     return len(stems(candidate) - stems(chosen)) >= PARTNER_NEW_WORDS
 
 
+def is_brief_sentence(text: str) -> bool:
+    """Whether a pool sentence reads as a whole sentence a brief can quote.
+
+    Pages pasted or scraped whole carry headlines ("Mobb Deep's Prodigy Dies
+    At 42"), labels ("Local News More>>"), credits and the tail of a quote the
+    splitter cut off ('" she recalled.'): the pool keeps them, as every
+    stage numbers the same sentences, but a brief leaves them out.
+    """
+    text = text.strip()
+    first = next((c for c in text if c.isalnum()), "")
+    return (
+        len(text.split()) >= MIN_BRIEF_WORDS
+        and bool(_SENTENCE_END.search(text))
+        and (first.isupper() or first.isdigit())
+    )
+
+
 def select_sentences(
     pool: Sequence[PoolSentence], words: int, fuse: bool, share: float = REPEAT_SHARE
 ) -> list[Pick]:
@@ -104,13 +129,19 @@ def select_sentences(
     the first such candidate that adds something becomes the chosen
     sentence's partner, to be fused into it.  A candidate that overlaps a
     chosen sentence less but still by :data:`REDUNDANT_OVERLAP` is skipped.
-    The picks come in rank order.
+    Only :func:`is_brief_sentence` sentences are chosen, unless the pool has
+    none (a paste of headlines only).  The picks come in rank order.
     """
+    eligible = [is_brief_sentence(sentence.text) for sentence in pool]
+    if not any(eligible):
+        eligible = [True] * len(pool)
     picks: list[Pick] = []
     total = 0
     for i, sentence in enumerate(pool):
         if total >= words:
             break
+        if not eligible[i]:
+            continue
         repeated = next(
             (k for k, pick in enumerate(picks) if any(repeats(sentence.text, pool[m].text, share) for m in pick.inputs)),
             None,

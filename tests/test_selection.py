@@ -96,3 +96,23 @@ def test_the_share_is_a_setting_and_checked():
         BriefConfig(fuse_overlap=0)
     with pytest.raises(ValueError, match="fuse_overlap"):
         BriefConfig(fuse_overlap=1.5)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "Kessling earthquake cracks town hall",  # a headline
+        "Local News More>>",  # a link label
+        "(Jan Ott/Reuters)",  # a picture credit
+        '" she recalled.',  # the tail of a quote the splitter cut off
+        "Saddened by it.",  # too short to say anything alone
+    ],
+)
+def test_fragments_ranked_first_are_passed_over(fragment):
+    pool = _pool(fragment, QUAKE, NO_INJURIES)
+    assert select_sentences(pool, 200, fuse=False) == [Pick(1), Pick(2)]
+
+
+def test_a_pool_of_headlines_only_still_gives_a_brief():
+    pool = _pool("Kessling earthquake cracks town hall", "No injuries in Kessling quake")
+    assert select_sentences(pool, 200, fuse=False) == [Pick(0), Pick(1)]
