@@ -219,13 +219,19 @@ _AGENCY_DATELINE = re.compile(
 #: Ceneta/AP)", "Collin Rose (Photo: Wayne State University)".  The caption
 #: describes the picture, not the story, so the whole line goes; a paragraph
 #: longer than a caption keeps its text (its credit tail is left to the splitter).
-_CAPTION = re.compile(
-    r"^(?P<caption>.{3,}?)\s*("
+_CAPTION_CREDIT = re.compile(
+    r"\s*("
     r"\(?\b(photo|photograph|image|picture|credit)s?\s*(credit)?\s*(:|by\b)\s*[^()]{1,100}\)?|"
     rf"\(?[\w .,'&-]{{1,60}}\s*/\s*{_PICTURE_DESK}\b[\w .,'/&-]{{0,40}}\)?"
     r")\s*$",
     _I,
 )
+#: The longest credit :data:`_CAPTION_CREDIT` matches (about 150 characters),
+#: with room to spare: the credit is looked for only this far from the end, so
+#: a long paragraph costs no more than a short one.
+_CREDIT_SPAN = 250
+#: What every such credit holds; most lines lack it, and it is cheap to look for.
+_CREDIT_CUE = re.compile(r"/|photo|image|picture|credit", _I)
 _CAPTION_MAX_WORDS = 60
 #: An advert's slot that a page runs into the next paragraph: "Continue reading
 #: the main story At the scene The bombardment has started ...".  The slot
@@ -298,10 +304,14 @@ def _is_appeal_line(line: str) -> bool:
 
 
 def _is_caption(line: str) -> bool:
-    caption = _CAPTION.match(line)
-    if caption is None:
+    start = max(3, len(line) - _CREDIT_SPAN)
+    if not _CREDIT_CUE.search(line, start):
         return False
-    text = caption.group("caption")
+    # search() from a position still reads the text before it for \b, unlike a slice.
+    credit = _CAPTION_CREDIT.search(line, start)
+    if credit is None:
+        return False
+    text = line[: credit.start()]
     # A credit-like tail inside an open bracket is a link label, not a credit:
     # "... told Live Science. [Titanosaur Photos: Meet the Largest Dinosaur]".
     balanced = text.count("(") == text.count(")") and text.count("[") == text.count("]")
