@@ -115,14 +115,14 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     # "Share this article", "Tweet", "Email | Print"; not "Share prices fell 3%".
     "share": rf"{_SHARE_ITEM}(\s*[|/·•,]?\s*{_SHARE_ITEM})*\s*:?\s*",
     "share_count": r"\d+(\.\d+)?k?\s*(shares?|comments?|views?)",
-    "click_here": r"(click|tap) here\b.{0,150}",
+    "click_here": r"(click|tap) here\b.{0,150}|click to (share|email|print|tweet|post)\b.{0,80}\(opens in (a )?new window\)",
     # Newsletter sign-ups: "Sign up for our daily newsletter", "Subscribe now",
     # "Get the latest headlines delivered to your inbox"; not "Sign up for a
     # Hulu ad-free account for $11.99 a month" (a how-to step in an article).
     "newsletter": r"((sign up|subscribe|register)\b.{0,120}\b(newsletters?|news alerts|e-?mail alerts|briefings?|bulletins?|digest|inbox)\b.{0,300}|"
     r"by signing up,? you agree\b.{0,300}|.{0,80}\bjoin our mailing list\b.{0,160}|"
     r"(sign up|subscribe|register|join)\b.{0,60}\b(our|my)\b.{0,60}\b(e-?mails?|inbox|updates|channel|podcast|(mailing )?list)\b.{0,100}|"
-    r"(sign up|subscribe|register)( now| today| here| for free)?\s*[.!:»›>]?|"
+    r"(please )?(sign up|subscribe|register)( now| today| here| for free)?\s*[.!:»›>]?|newsletter sign up continue reading the main story\b.{0,800}|"
     r".{0,80}\bnewsletters?\b.{0,80}\b(sign up|subscribe|inbox|delivered|sign-up)\b.{0,300}|"
     r".{0,80}\bdelivered (straight |directly )?to your inbox\b.{0,80}|"
     r"(already a subscriber|subscribe to (continue|keep) reading|subscribers? only|log ?in to (continue|read)).{0,80}|"
@@ -167,7 +167,11 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     # JavaScript to use SoundCloud".
     "embed_notice": r"tweet with a location|you can add location information to your tweets\b.{0,300}|"
     r"javascript is (disabled|required|not enabled)\b.{0,80}|"
-    r"(you need to |you must |please )?(enable|turn on) javascript (to|in order to) (use|watch|view|see|play)\b.{0,80}",
+    r"(you need to |you must |please )?(enable|turn on) javascript( (to|in order to) (use|watch|view|see|play|listen)\b.{0,80}|\s*[.!]\s*.{0,80}\bjavascript\b.{0,40})|"
+    # A player's or a widget's stand-in: "This feature is not available right
+    # now. Please try again later.", "This video is copyright protected!! ...".
+    r"this (feature|video|content) is (not available|unavailable|no longer available)( right now| at the moment| at this time)?\s*[.!]?"
+    r"( please try again( later)?\s*[.!]?)?|this video is copyright protected\b.{0,200}",
     # The Internet Archive's notes on an archived page, which scraped copies of
     # news pages carry: "Starting in 1996, Alexa Internet has been donating
     # their crawl data to the Internet Archive. ...", "These crawls are part of
@@ -175,7 +179,12 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     "web_archive": r"starting in 1996, alexa internet has been donating their crawl data\b.{0,300}|"
     r"these crawls are part of an effort to archive pages\b.{0,600}|"
     r"this (collection contains|is a set of web collections)\b.{0,100}\b(crawls?|captures?|archive-it|internet archive)\b.{0,400}|"
-    r"the seed for \w+ was:?",
+    r"the seed for (\w+|this crawl) was\b.{0,200}|this crawl was run at a level \d+\b.{0,300}|"
+    r"the warc files associated with this crawl\b.{0,200}|"
+    # A wide crawl's seed list: "- Slash pages from every domain on the web:",
+    # "-- up to a maximum of 100 most highly ranked URLs per domain".
+    r"-* ?(slash pages from every domain on the web:?|a ranking of all urls that have more than one incoming inter-domain link\b.{0,300}|"
+    r"up to a maximum of \d+ most highly ranked urls per domain|top ranked pages \(up to a max of \d+\) from every linked-to domain\b.{0,200})",
     "listen": r"(listen to|download) (this|the|our) (article|story|app|podcast|episode).{0,80}",
     "read_time": r"\d+\s*(min|mins|minute|minutes)( read| listen)?\s*",
     "navigation": r"(skip to (main )?content|back to top|close|menu|open menu|toggle navigation|home|search|"

@@ -78,6 +78,19 @@ BOILERPLATE = [
     "These crawls are part of an effort to archive pages as they are created and archive the pages that they refer to.",
     "This collection contains collaborative Election crawls performed by IA.",
     "The seed for Wide00014 was:",
+    "The seed for this crawl was a list of every host in the Wayback Machine",
+    "This crawl was run at a level 1 (URLs including their embeds, plus the URLs of all outbound links including their embeds)",
+    "The WARC files associated with this crawl are not currently available to the general public.",
+    "- Slash pages from every domain on the web:",
+    "-- up to a maximum of 100 most highly ranked URLs per domain",
+    "Please turn on JavaScript. Media requires JavaScript to play.",
+    "Please enable Javascript to listen.",
+    "This feature is not available right now. Please try again later.",
+    "This video is copyright protected!! This video is represented by Break.com - For any licensing requests please contact us",
+    "Click to share on WhatsApp (Opens in new window)",
+    "Click to email this to a friend (Opens in new window)",
+    "Newsletter Sign Up Continue reading the main story Please verify you're not a robot by clicking the box. "
+    "Invalid email address. Please re-enter.",
 ]
 
 #: Real news lines that look like boilerplate; each must survive untouched.
@@ -98,6 +111,9 @@ NEWS = [
     "Photographs by the dozen emerged on social media after the attack.",
     "Watch out for falling prices, analysts warned.",
     "Credit card debt rose to $1 trillion.",
+    "This feature is not available in Europe, the company said.",
+    "This video is unavailable in some countries after a copyright claim, YouTube said.",
+    "The seed vault's crawl space flooded in May, staff said.",
     "Email records show the aide was warned.",
     "Print advertising revenue fell 12%.",
     "Video footage showed the car speeding through a red light.",
