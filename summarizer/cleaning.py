@@ -145,7 +145,10 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     r"(photo|photograph|image|picture|video|illustration)s?\s*(credit)?\s*(by|courtesy of|from)\s[^.!?]{0,100}|"
     rf"[\w .,'&-]{{0,80}}\s*/\s*{_PICTURE_DESK}\b[\w .'/&-]{{0,40}}|"
     rf"(\(|\[)?{_PICTURE_DESK}(\)|\])?\s*\.?|"
-    r"(credits?\s*:|courtesy( of)?\s*:?)\s*[^.!?]{0,100})",
+    r"(credits?\s*:|courtesy( of)?\s*:?)\s*[^.!?]{0,100}|"
+    # A gallery's captions, which a page runs into one line: "Photos: The search
+    # for MH370 ... Hide Caption 1 of 43 Photos: The search for MH370 ...".
+    r"(photos?:.{0,3000}?)?\bhide caption \d+ of \d+\b.*)",
     # Timestamps: "Updated 10:32 a.m. ET", "Published: 19 Nov 2019 14:05 GMT",
     # "Last updated 3 hours ago"; not "Updated figures show 40 deaths in 2020."
     "timestamp": rf"((published|updated|posted|last updated|first published|last modified|modified|originally published)"

@@ -91,6 +91,9 @@ BOILERPLATE = [
     "Click to email this to a friend (Opens in new window)",
     "Newsletter Sign Up Continue reading the main story Please verify you're not a robot by clicking the box. "
     "Invalid email address. Please re-enter.",
+    "Hide Caption 6 of 43 Photos: The search for MH370 Relatives of the flight's passengers console each other.",
+    "Photos: The search for MH370 Photos: The search for MH370 A relative burns incense in Beijing on March 8, 2016. "
+    "Hide Caption 1 of 43 Photos: The search for MH370 On July 29, police carry a piece of debris on Reunion Island.",
 ]
 
 #: Real news lines that look like boilerplate; each must survive untouched.
