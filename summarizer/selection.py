@@ -42,6 +42,23 @@ MIN_BRIEF_WORDS = 4
 #: then at most closing quotes and brackets.  Headlines, labels, picture
 #: credits and link lines end otherwise.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
+#: A teaser or quote cut short: "Researchers have discovered ...", "He was so special to teach....".
+_CUT_SHORT = re.compile(r"(\.\.\.|\u2026)[.\"')\]]*$")
+_WEEKDAY = r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = r"(Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|January|February|March|April|May|June|July|August|September|October|November|December)"
+#: A picture's caption that a page runs in among its sentences, where the line
+#: cleaning (which removes captions with a credit) cannot see it.  Agency
+#: captions end on the day the picture was taken ("..., in Rome, Friday, Oct.
+#: 14, 2011.", where prose says "on Friday"), say who stands where ("Pope
+#: Francis, left, and Pope emeritus Benedict XVI pray ..."), or open on the
+#: picture ("In this photo provided by ...", "This image released by ...").
+_CAPTION_SHAPE = re.compile(
+    rf",\s+(on\s+)?{_WEEKDAY},?\s+{_MONTH}\s+\d{{1,2}},\s+\d{{4}}\s*[.!]?[\"')]*$|"
+    r"\b[A-Z][\w.'-]*, (left|right|center|centre|second from (left|right)|(top|bottom|front) (left|right|row)), (and\b|[a-z]+s\b)|"
+    r"^In this ([\w.]+,? ){0,4}(photo|image|picture|photograph|frame grab|video grab)\b|"
+    r"^This ([\w.]+,? ){0,3}(photo|image|picture|photograph)s?,? (released|provided|taken|made available|obtained|from|shows?)\b|"
+    r"^An? ([\w.,]+ ){0,4}(photo|image|picture|photograph)\b[^.]{0,120}\bshows\b"
+)
 
 
 @dataclass(frozen=True)
@@ -106,8 +123,9 @@ def is_brief_sentence(text: str) -> bool:
     """Whether a pool sentence reads as a whole sentence a brief can quote.
 
     Pages pasted or scraped whole carry headlines ("Mobb Deep's Prodigy Dies
-    At 42"), labels ("Local News More>>"), credits and the tail of a quote the
-    splitter cut off ('" she recalled.'): the pool keeps them, as every
+    At 42"), labels ("Local News More>>"), credits, the tail of a quote the
+    splitter cut off ('" she recalled.'), teasers cut short ("Researchers have
+    discovered ...") and picture captions: the pool keeps them, as every
     stage numbers the same sentences, but a brief leaves them out.
     """
     text = text.strip()
@@ -116,6 +134,8 @@ def is_brief_sentence(text: str) -> bool:
         len(text.split()) >= MIN_BRIEF_WORDS
         and bool(_SENTENCE_END.search(text))
         and (first.isupper() or first.isdigit())
+        and not _CUT_SHORT.search(text)
+        and not _CAPTION_SHAPE.search(text)
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 from summarizer.config import BriefConfig
 from summarizer.document import PoolSentence
 from summarizer.generation import ExtractiveGenerator
-from summarizer.selection import Pick, fill_to, repeat_share, repeated_pairs, repeats, select_sentences
+from summarizer.selection import Pick, fill_to, is_brief_sentence, repeat_share, repeated_pairs, repeats, select_sentences
 
 # The example stories' Kessling quake, as two outlets wrote it: the pool keeps the
 # two apart (each adds a fact), and a brief that holds both says "cracked the
@@ -106,11 +106,32 @@ def test_the_share_is_a_setting_and_checked():
         "(Jan Ott/Reuters)",  # a picture credit
         '" she recalled.',  # the tail of a quote the splitter cut off
         "Saddened by it.",  # too short to say anything alone
+        "Researchers in Kessling have discovered ...",  # a teaser cut short
+        '"He was so special to teach....',  # a quote cut short
+        # Picture captions run in among the sentences, with no credit for the cleaning to see:
+        "Rescuers search the rubble of the town hall, in Kessling, Wednesday, March 4, 2015.",
+        "In this March 4, 2015, file photo, Mayor Ana Ruiz visits the town hall in Kessling.",
+        "Mayor Ana Ruiz, left, and fire chief Jan Ott inspect the cracked wall in Kessling.",
+        "This photo released by the Kessling fire service shows the cracked wall of the town hall.",
     ],
 )
 def test_fragments_ranked_first_are_passed_over(fragment):
     pool = _pool(fragment, QUAKE, NO_INJURIES)
     assert select_sentences(pool, 200, fuse=False) == [Pick(1), Pick(2)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The hearing is set for Monday, June 5, 2017.",
+        "This was her last public photograph.",
+        "This is a combat picture, pure and simple, led from the front.",
+        "There was no correlation between AI, left, or right hand length in the group.",
+        'He said: "We will see," and left.',
+    ],
+)
+def test_news_sentences_that_look_like_captions_can_be_quoted(sentence):
+    assert is_brief_sentence(sentence)
 
 
 def test_a_pool_of_headlines_only_still_gives_a_brief():
