@@ -146,6 +146,8 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     rf"[\w .,'&-]{{0,80}}\s*/\s*{_PICTURE_DESK}\b[\w .'/&-]{{0,40}}|"
     rf"(\(|\[)?{_PICTURE_DESK}(\)|\])?\s*\.?|"
     r"(credits?\s*:|courtesy( of)?\s*:?)\s*[^.!?]{0,100}|"
+    # The BBC's: "Image copyright AFP Image caption The suspect lived in Paris".
+    r"image copyright\b[^.!?]{0,80}|(image copyright\b.{0,80}?\s)?image caption\b.{0,500}|"
     # A gallery's captions, which a page runs into one line: "Photos: The search
     # for MH370 ... Hide Caption 1 of 43 Photos: The search for MH370 ...".
     r"(photos?:.{0,3000}?)?\bhide caption \d+ of \d+\b.*)",
@@ -174,7 +176,11 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     # A player's or a widget's stand-in: "This feature is not available right
     # now. Please try again later.", "This video is copyright protected!! ...".
     r"this (feature|video|content) is (not available|unavailable|no longer available)( right now| at the moment| at this time)?\s*[.!]?"
-    r"( please try again( later)?\s*[.!]?)?|this video is copyright protected\b.{0,200}",
+    r"( please try again( later)?\s*[.!]?)?|this video is copyright protected\b.{0,200}|"
+    r"the interactive transcript could not be loaded\.?|rating is available when the video has been rented\.?|"
+    # A video player's blurb above the story: "CLOSE Four Reno dispensaries begin
+    # sales of recreational marijuana. Jason Bean", "Skip in Skip x Embed x Share ...".
+    r"(?-i:CLOSE) .{0,600}|((?-i:CLOSE) )?skip in skip x embed x share\b.{0,600}",
     # The Internet Archive's notes on an archived page, which scraped copies of
     # news pages carry: "Starting in 1996, Alexa Internet has been donating
     # their crawl data to the Internet Archive. ...", "These crawls are part of
@@ -220,11 +226,16 @@ _BYLINE = re.compile(
 _DATELINE = re.compile(
     r"^[A-Z][A-Z.'-]+( [A-Z][A-Z.'-]+){0,3}(,\s*[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})?"
     r"(,\s*[A-Z][a-z]{2,4}\.? \d{1,2}(,\s*\d{4})?)?"
-    r"\s*(\((AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI|[A-Z][\w&.' ]{1,40})\)\s*)?(\s*/[\w ]{2,30}/)?\s*[-\u2013\u2014]+\s+(?=[\"'A-Z0-9])"
+    r"\s*(\((AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI|[A-Z][\w&.' ]{1,40})\)\s*)?(\s*/[\w ]{2,30}/)?"
+    # An em or en dash may touch the sentence ("WASHINGTON\u2014The ..."); a hyphen may not ("COVID-19 ...").
+    r"(\s*[-\u2013\u2014]+\s+|\s*[\u2013\u2014]+)(?=[\"'A-Z0-9])"
 )
-#: An agency dateline anywhere in the first lines: "LONDON, March 3 (Reuters) -".
+_AGENCY = r"(AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI|HealthDay( News)?|Reuters Health)"
+#: An agency dateline anywhere in the first lines: "LONDON, March 3 (Reuters) -",
+#: "Washington (CNN) Vermont Sen. ...", or the agency alone: "(CNN) -- Cliven
+#: Bundy ...", "(HealthDay)\u2014A little jogging ...".
 _AGENCY_DATELINE = re.compile(
-    r"^[A-Z][\w .,'-]{1,60}\((AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI)\)\s*[-\u2013\u2014:]+\s+"
+    rf"^([A-Z][\w .,'-]{{1,60}})?\({_AGENCY}\)(\s*[-\u2013\u2014:]+\s*|\s+)(?=[\"'A-Z0-9])"
 )
 #: A picture's caption: a short line that ends in the picture's credit, "Kim
 #: Wall in 2016. Photo: Tom Wall via AP", "Rep. Nunes. (Manuel Balce

@@ -91,6 +91,13 @@ BOILERPLATE = [
     "Click to email this to a friend (Opens in new window)",
     "Newsletter Sign Up Continue reading the main story Please verify you're not a robot by clicking the box. "
     "Invalid email address. Please re-enter.",
+    "Image copyright AFP Image caption Police are questioning the suspect in connection with the murder",
+    "Image caption Paul Conroy was smuggled across the border into Lebanon and is said to be in good spirits.",
+    "Image copyright Getty Images",
+    "CLOSE Four Reno dispensaries begin sales of recreational marijuana. Jason Bean",
+    "CLOSE Skip in Skip x Embed x Share Late Wednesday afternoon, the president spoke with our KSDK-TV, St. Louis.",
+    "The interactive transcript could not be loaded.",
+    "Rating is available when the video has been rented.",
     "Hide Caption 6 of 43 Photos: The search for MH370 Relatives of the flight's passengers console each other.",
     "Photos: The search for MH370 Photos: The search for MH370 A relative burns incense in Beijing on March 8, 2016. "
     "Hide Caption 1 of 43 Photos: The search for MH370 On July 29, police carry a piece of debris on Reunion Island.",
@@ -117,6 +124,8 @@ NEWS = [
     "This feature is not available in Europe, the company said.",
     "This video is unavailable in some countries after a copyright claim, YouTube said.",
     "The seed vault's crawl space flooded in May, staff said.",
+    "Close to 100 people died in the floods, officials said.",
+    "Image rights caption contests drew 400 entries this year.",
     "Email records show the aide was warned.",
     "Print advertising revenue fell 12%.",
     "Video footage showed the car speeding through a red light.",
@@ -170,6 +179,11 @@ def test_news_line_is_kept(line: str) -> None:
         ("LONDON, March 3 (Reuters) - ", "Oil prices rose 2% on Friday."),
         ("WASHINGTON \u2014 ", "President Biden signed the bill into law on Friday."),
         ("NEW YORK, Nov. 19, 2019 /PRNewswire/ -- ", "Acme Corp. said on Tuesday it would cut 500 jobs."),
+        ("WASHINGTON\u2014", "The chairman of the Senate panel promised a review."),
+        ("Washington (CNN) ", "Vermont Sen. Bernie Sanders praised the speech."),
+        ("(CNN) -- ", "Cliven Bundy, the Nevada rancher, spoke on Thursday."),
+        ("(CNN) ", "Your fitness tracker may not be accurate, a study says."),
+        ("(HealthDay News) -- ", "Babies process memories during naps, a study suggests."),
     ],
 )
 def test_dateline_prefix_is_stripped_and_sentence_kept(dateline: str, sentence: str) -> None:
@@ -179,6 +193,8 @@ def test_dateline_prefix_is_stripped_and_sentence_kept(dateline: str, sentence: 
 def test_dash_after_capitals_mid_sentence_is_not_a_dateline() -> None:
     text = "NASA - the agency that sent men to the Moon - is short of money."
     assert clean_text(text) == text
+    for text in ("COVID-19 cases rose 4% in May.", "Anchor Jake Tapper (CNN) said it first."):
+        assert clean_text(text) == text
 
 
 def test_dateline_is_only_cut_at_the_start_of_an_article() -> None:
