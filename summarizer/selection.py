@@ -42,6 +42,8 @@ MIN_BRIEF_WORDS = 4
 #: then at most closing quotes and brackets.  Headlines, labels, picture
 #: credits and link lines end otherwise.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
+#: A link: a tweet's "Help him win at https://t.co/...", a "visit www...." line.
+_LINK = re.compile(r"https?://|\bwww\.|pic\.twitter\.com/", re.IGNORECASE)
 #: A teaser or quote cut short: "Researchers have discovered ...", "He was so special to teach....".
 _CUT_SHORT = re.compile(r"(\.\.\.|\u2026)[.\"')\]]*$")
 _WEEKDAY = r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -125,7 +127,7 @@ def is_brief_sentence(text: str) -> bool:
     Pages pasted or scraped whole carry headlines ("Mobb Deep's Prodigy Dies
     At 42"), labels ("Local News More>>"), credits, the tail of a quote the
     splitter cut off ('" she recalled.'), teasers cut short ("Researchers have
-    discovered ...") and picture captions: the pool keeps them, as every
+    discovered ..."), links and picture captions: the pool keeps them, as every
     stage numbers the same sentences, but a brief leaves them out.
     """
     text = text.strip()
@@ -135,6 +137,7 @@ def is_brief_sentence(text: str) -> bool:
         and bool(_SENTENCE_END.search(text))
         and (first.isupper() or first.isdigit())
         and not _CUT_SHORT.search(text)
+        and not _LINK.search(text)
         and not _CAPTION_SHAPE.search(text)
     )
 

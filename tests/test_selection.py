@@ -108,6 +108,7 @@ def test_the_share_is_a_setting_and_checked():
         "Saddened by it.",  # too short to say anything alone
         "Researchers in Kessling have discovered ...",  # a teaser cut short
         '"He was so special to teach....',  # a quote cut short
+        "Help the Kessling families at https://t.co/ctCcRiYcdL.",  # a tweet's link
         # Picture captions run in among the sentences, with no credit for the cleaning to see:
         "Rescuers search the rubble of the town hall, in Kessling, Wednesday, March 4, 2015.",
         "In this March 4, 2015, file photo, Mayor Ana Ruiz visits the town hall in Kessling.",
