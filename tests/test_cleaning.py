@@ -190,6 +190,13 @@ def test_dateline_prefix_is_stripped_and_sentence_kept(dateline: str, sentence: 
     assert clean_text(dateline + sentence) == sentence
 
 
+def test_list_and_dialogue_marks_go_and_their_lines_stay() -> None:
+    text = "\u2022 In Iowa, they freed 500 mink.\n* Turnout fell by 11 points.\n\u2014 Ana Ruiz, asked about the vote.\n--The cost rose."
+    assert clean_text(text) == "In Iowa, they freed 500 mink.\nTurnout fell by 11 points.\nAna Ruiz, asked about the vote.\nThe cost rose."
+    # A sign before a number is no list mark.
+    assert clean_text("-5 degrees is expected tonight.") == "-5 degrees is expected tonight."
+
+
 def test_dash_after_capitals_mid_sentence_is_not_a_dateline() -> None:
     text = "NASA - the agency that sent men to the Moon - is short of money."
     assert clean_text(text) == text
