@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .cleaning import boilerplate_kind
 from .config import BriefConfig
 from .document import PoolSentence
 from .facts import content_words, extract_facts, missing_facts, stems
@@ -59,7 +60,10 @@ _CAPTION_SHAPE = re.compile(
     r"\b[A-Z][\w.'-]*, (left|right|center|centre|second from (left|right)|(top|bottom|front) (left|right|row)), (and\b|[a-z]+s\b)|"
     r"^In this ([\w.]+,? ){0,4}(photo|image|picture|photograph|frame grab|video grab)\b|"
     r"^This ([\w.]+,? ){0,3}(photo|image|picture|photograph)s?,? (released|provided|taken|made available|obtained|from|shows?)\b|"
-    r"^An? ([\w.,]+ ){0,4}(photo|image|picture|photograph)\b[^.]{0,120}\bshows\b"
+    r"^An? ([\w.,]+ ){0,4}(photo|image|picture|photograph)\b[^.]{0,120}\bshows\b|"
+    # A caption that opens on its credit or the page's button: "AFP/Getty Images NBA
+    # Finals MVP LeBron James holds ...", "Buy Photo Genesee County health official ...".
+    r"^(Buy Photo\b|[\w .'-]{0,40}/(Getty Images|AP|AFP|Reuters|EPA)\b)"
 )
 
 
@@ -134,11 +138,16 @@ def is_brief_sentence(text: str) -> bool:
     first = next((c for c in text if c.isalnum()), "")
     return (
         len(text.split()) >= MIN_BRIEF_WORDS
+        # Not the rest of a sentence cut in two ('. a great literary property'), a page's
+        # separator ("| AP Photo Trump picks ..."), a handle or a hashtag.
+        and (text[0].isalnum() or text[0] in "\"'([$\u00a3\u20ac")
         and bool(_SENTENCE_END.search(text))
         and (first.isupper() or first.isdigit())
         and not _CUT_SHORT.search(text)
         and not _LINK.search(text)
         and not _CAPTION_SHAPE.search(text)
+        # A sentence that would be boilerplate as a line of its own: "Please sign up here."
+        and boilerplate_kind(text) is None
     )
 
 

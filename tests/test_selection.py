@@ -109,6 +109,10 @@ def test_the_share_is_a_setting_and_checked():
         "Researchers in Kessling have discovered ...",  # a teaser cut short
         '"He was so special to teach....',  # a quote cut short
         "Help the Kessling families at https://t.co/ctCcRiYcdL.",  # a tweet's link
+        "| AP Photo Kessling counts the cost The quake cracked the town hall.",  # a page's separator
+        "Buy Photo Kessling's mayor Ana Ruiz visits the town hall on Wednesday.",  # a caption's button
+        "Please sign up here.",  # boilerplate run into a paragraph
+        ". a great literary property and we must have it .",  # the rest of a sentence cut in two
         # Picture captions run in among the sentences, with no credit for the cleaning to see:
         "Rescuers search the rubble of the town hall, in Kessling, Wednesday, March 4, 2015.",
         "In this March 4, 2015, file photo, Mayor Ana Ruiz visits the town hall in Kessling.",
@@ -129,6 +133,7 @@ def test_fragments_ranked_first_are_passed_over(fragment):
         "This is a combat picture, pure and simple, led from the front.",
         "There was no correlation between AI, left, or right hand length in the group.",
         'He said: "We will see," and left.',
+        "$13 million was raised for the families in a week.",
     ],
 )
 def test_news_sentences_that_look_like_captions_can_be_quoted(sentence):
