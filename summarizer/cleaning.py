@@ -115,7 +115,7 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     # "Share this article", "Tweet", "Email | Print"; not "Share prices fell 3%".
     "share": rf"{_SHARE_ITEM}(\s*[|/·•,]?\s*{_SHARE_ITEM})*\s*:?\s*",
     "share_count": r"\d+(\.\d+)?k?\s*(shares?|comments?|views?)",
-    "click_here": r"(click|tap) here\b.{0,150}|click to (share|email|print|tweet|post)\b.{0,80}\(opens in (a )?new window\)",
+    "click_here": r"(click|tap) (here\b|below (to|for)\b).{0,150}|click to (share|email|print|tweet|post)\b.{0,80}\(opens in (a )?new window\)",
     # Newsletter sign-ups: "Sign up for our daily newsletter", "Subscribe now",
     # "Get the latest headlines delivered to your inbox"; not "Sign up for a
     # Hulu ad-free account for $11.99 a month" (a how-to step in an article).
@@ -171,6 +171,7 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     # location" and its help text, "JavaScript is disabled", "You need to enable
     # JavaScript to use SoundCloud".
     "embed_notice": r"tweet with a location|you can add location information to your tweets\b.{0,300}|"
+    r"when you tweet with a location, twitter stores that location\b.{0,300}|"
     r"javascript is (disabled|required|not enabled)\b.{0,80}|"
     r"(you need to |you must |please )?(enable|turn on) javascript( (to|in order to) (use|watch|view|see|play|listen)\b.{0,80}|\s*[.!]\s*.{0,80}\bjavascript\b.{0,40})|"
     # A player's or a widget's stand-in: "This feature is not available right

@@ -97,6 +97,8 @@ BOILERPLATE = [
     "CLOSE Four Reno dispensaries begin sales of recreational marijuana. Jason Bean",
     "CLOSE Skip in Skip x Embed x Share Late Wednesday afternoon, the president spoke with our KSDK-TV, St. Louis.",
     "The interactive transcript could not be loaded.",
+    "When you tweet with a location, Twitter stores that location.",
+    "Click below to sign the Petition.",
     "Rating is available when the video has been rented.",
     "Hide Caption 6 of 43 Photos: The search for MH370 Relatives of the flight's passengers console each other.",
     "Photos: The search for MH370 Photos: The search for MH370 A relative burns incense in Beijing on March 8, 2016. "
@@ -125,6 +127,7 @@ NEWS = [
     "This video is unavailable in some countries after a copyright claim, YouTube said.",
     "The seed vault's crawl space flooded in May, staff said.",
     "Close to 100 people died in the floods, officials said.",
+    "Click below the fold and readers leave, the study found.",
     "Image rights caption contests drew 400 entries this year.",
     "Email records show the aide was warned.",
     "Print advertising revenue fell 12%.",
