@@ -43,8 +43,9 @@ MIN_BRIEF_WORDS = 4
 #: then at most closing quotes and brackets.  Headlines, labels, picture
 #: credits and link lines end otherwise.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
-#: A link: a tweet's "Help him win at https://t.co/...", a "visit www...." line.
-_LINK = re.compile(r"https?://|\bwww\.|pic\.twitter\.com/", re.IGNORECASE)
+#: A link or an address: a tweet's "Help him win at https://t.co/...", "visit
+#: www....", "please contact licensing@break.com".
+_LINK = re.compile(r"https?://|\bwww\.|pic\.twitter\.com/|\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b", re.IGNORECASE)
 #: A teaser or quote cut short: "Researchers have discovered ...", "He was so special to teach....".
 _CUT_SHORT = re.compile(r"(\.\.\.|\u2026)[.\"')\]]*$")
 _WEEKDAY = r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
@@ -145,10 +146,18 @@ def is_brief_sentence(text: str) -> bool:
         and (first.isupper() or first.isdigit())
         and not _CUT_SHORT.search(text)
         and not _LINK.search(text)
+        and not _shouted(text)
         and not _CAPTION_SHAPE.search(text)
         # A sentence that would be boilerplate as a line of its own: "Please sign up here."
         and boilerplate_kind(text) is None
     )
+
+
+def _shouted(text: str) -> bool:
+    # A teaser in capitals ("A LOCAL SEX PREDATOR IS FLORIDA'S NEWEST MULTIMILLIONAIRE ..."):
+    # most letters upper case, where a sentence's acronyms ("U.S.", "NATO") are a few.
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
 
 
 def select_sentences(

@@ -113,6 +113,8 @@ def test_the_share_is_a_setting_and_checked():
         "Buy Photo Kessling's mayor Ana Ruiz visits the town hall on Wednesday.",  # a caption's button
         "Please sign up here.",  # boilerplate run into a paragraph
         ". a great literary property and we must have it .",  # the rest of a sentence cut in two
+        "KESSLING MAYOR SAYS THE TOWN HALL WILL BE REBUILT!",  # a teaser in capitals
+        "For pictures of the Kessling quake, please contact photos@kessling-news.com.",  # an address
         # Picture captions run in among the sentences, with no credit for the cleaning to see:
         "Rescuers search the rubble of the town hall, in Kessling, Wednesday, March 4, 2015.",
         "In this March 4, 2015, file photo, Mayor Ana Ruiz visits the town hall in Kessling.",
@@ -134,6 +136,7 @@ def test_fragments_ranked_first_are_passed_over(fragment):
         "There was no correlation between AI, left, or right hand length in the group.",
         'He said: "We will see," and left.',
         "$13 million was raised for the families in a week.",
+        "NATO and the U.S. sent help to the UN mission in Kessling.",
     ],
 )
 def test_news_sentences_that_look_like_captions_can_be_quoted(sentence):
