@@ -10,8 +10,9 @@ sentences it resembles survive: "Related parties said ..." is not a "Related:"
 link, "By Tuesday, the toll ..." is not a byline, "Share prices fell" is not a
 share bar.  Three kinds of prefix are cut instead, their line kept: a dateline
 that opens the article, an advert's slot that a page runs into the next
-paragraph, and a list's mark ("\u2022 ", "* ", "\u2014 ").  ``tests/test_cleaning.py`` holds both sides of each pattern, and the
-cleaning benchmark measures how many sentences of real article bodies survive.
+paragraph, and a list's mark ("\u2022 ", "* ", "\u2014 ").  ``tests/test_cleaning.py``
+holds both sides of each pattern, and the cleaning benchmark measures how many
+sentences of real article bodies survive.
 """
 
 from __future__ import annotations
