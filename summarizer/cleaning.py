@@ -90,7 +90,7 @@ _DATE_TOKEN = (
 _PICTURE_DESK = (
     r"(getty( images)?|reuters|ap( photo)?|associated press|afp|epa(-efe)?|efe|shutterstock|"
     r"alamy|bloomberg|pa( wire| images)?|xinhua|anadolu|sipa|rex|zuma|nurphoto|"
-    r"[\w .-]{0,30} via getty images|istock(photo)?|file photo)"
+    r"[\w .-]{0,30} via getty images|istock(photo)?|file photo|(staff |contributing |chief )?photographer)"
 )
 #: One button of a share bar: "Share this article", "Share on Facebook", "Tweet", "Email".
 _SOCIAL = r"(facebook|twitter|x|linkedin|pinterest|reddit|whatsapp|messenger|telegram|flipboard|email|e-mail|sms)"

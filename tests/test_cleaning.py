@@ -249,6 +249,7 @@ def test_fundraiser_appeal_goes_and_reported_pleas_stay() -> None:
         "Ana Ruiz (Photo: City of Lund)",
         "The town hall's cracked wall. (Photo by Mia Berg/Getty Images)",
         "Facebook Twitter Pinterest The harbour at dawn. Photograph: Kai Holm/AFP/Getty Images",
+        "The scene of the collapsed houses in Kessling on July 29, 2013. (KAI HOLM / Staff Photographer)",
     ],
 )
 def test_picture_captions_go_whole(caption: str) -> None:
