@@ -31,6 +31,7 @@ log-odds by the difference (see :func:`summarizer.clustering.input_model`).
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import json
 import math
@@ -65,6 +66,10 @@ _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _WEEKDAY_NAME = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})\b")
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}(?!\w)")
+#: A calendar day with its year, whose weekday is known: "july 29, 2013", "29 july 2013".
+_DATED = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})\b|\b(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})\b")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @lru_cache(maxsize=1)
@@ -103,6 +108,13 @@ def event_days(date: str) -> set[str]:
     days = set(_WEEKDAY_NAME.findall(date))
     days.update(f"{month} {int(day)}" for month, day in _MONTH_DAY.findall(date))
     days.update(f"{month} {int(day)}" for day, month in _DAY_MONTH.findall(date))
+    # One report says "Monday", another "July 29, 2013": with the year, the day names its weekday.
+    for month, day, year, day_first, month_second, year_second in _DATED.findall(date):
+        try:
+            weekday = datetime.date(int(year or year_second), _MONTHS.index(month or month_second) + 1, int(day or day_first)).weekday()
+        except ValueError:  # "feb 30, 2013"
+            continue
+        days.add(_WEEKDAYS[weekday])
     return days
 
 

@@ -137,8 +137,10 @@ def test_same_story_share_recovers_the_share_of_one_story_pairs() -> None:
 
 @pytest.mark.parametrize(
     "date, days",
-    [("tuesday night", {"tuesday"}), ("monday, march 3, 2014", {"monday", "mar 3"}), ("20 june 2017", {"jun 20"}),
-     ("sept. 5", {"sep 5"}), ("last year", set()), ("2015", set()), ("may", set()), ("16-year-old", set())],
+    [("tuesday night", {"tuesday"}), ("monday, march 3, 2014", {"monday", "mar 3"}), ("20 june 2017", {"jun 20", "tuesday"}),
+     ("sept. 5", {"sep 5"}), ("last year", set()), ("2015", set()), ("may", set()), ("16-year-old", set()),
+     # With its year a calendar day names its weekday too, so "Monday" and "July 29, 2013" agree.
+     ("july 29, 2013", {"jul 29", "monday"}), ("feb 30, 2013", {"feb 30"})],
 )
 def test_event_days_are_weekdays_and_calendar_days(date, days) -> None:
     from summarizer.pairs import event_days
