@@ -222,17 +222,17 @@ _BYLINE = re.compile(
     r"(\s*[,|;·•-]\s*(([A-Z][\w.'&@-]*|of|the|and|for|at|in|on|&|\d[\w:.]*|a\.m\.|p\.m\.)[,|]?\s*){1,14})?\.?$"
 )
 
+_AGENCY = r"(AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI|HealthDay( News)?|Reuters Health)"
 #: A dateline that opens the first paragraph: "LONDON -", "KYIV, Ukraine (AP) —",
 #: "NEW YORK, Nov. 19, 2019 /PRNewswire/ --".  The prefix goes, the sentence stays;
 #: what follows must start like a sentence, so "NASA - the agency ..." is left alone.
 _DATELINE = re.compile(
     r"^[A-Z][A-Z.'-]+( [A-Z][A-Z.'-]+){0,3}(,\s*[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})?"
     r"(,\s*[A-Z][a-z]{2,4}\.? \d{1,2}(,\s*\d{4})?)?"
-    r"\s*(\((AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI|[A-Z][\w&.' ]{1,40})\)\s*)?(\s*/[\w ]{2,30}/)?"
+    rf"\s*(\(({_AGENCY}|[A-Z][\w&.' ]{{1,40}})\)\s*)?(\s*/[\w ]{{2,30}}/)?"
     # An em or en dash may touch the sentence ("WASHINGTON\u2014The ..."); a hyphen may not ("COVID-19 ...").
     r"(\s*[-\u2013\u2014]+\s+|\s*[\u2013\u2014]+)(?=[\"'A-Z0-9])"
 )
-_AGENCY = r"(AP|AFP|Reuters|CNN|UPI|dpa|Xinhua|Bloomberg|IANS|PTI|ANI|HealthDay( News)?|Reuters Health)"
 #: An agency dateline anywhere in the first lines: "LONDON, March 3 (Reuters) -",
 #: "Washington (CNN) Vermont Sen. ...", or the agency alone: "(CNN) -- Cliven
 #: Bundy ...", "(HealthDay)\u2014A little jogging ...".

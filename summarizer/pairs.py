@@ -62,14 +62,15 @@ _GENERIC_NUMBERS = frozenset({"0", "00", "000", "100", "1000", "million", "billi
 CONFLICT_LABELS = {"P": ("GPE", "LOC", "FAC"), "R": ("PERSON",), "T": ("DATE",)}
 #: The conflict features by token prefix; ``D:`` holds the days the lead's dates and times name (:func:`event_days`).
 CONFLICTS = {"P": "place_conflict", "R": "person_conflict", "T": "date_conflict", "D": "day_conflict"}
-_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-_WEEKDAY_NAME = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
+#: In calendar order: a date's month number and weekday index these.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH = rf"({'|'.join(_MONTHS)})[a-z]*\.?"
+_WEEKDAY_NAME = re.compile(rf"\b({'|'.join(_WEEKDAYS)})\b")
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})\b")
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+{_MONTH}(?!\w)")
 #: A calendar day with its year, whose weekday is known: "july 29, 2013", "29 july 2013".
 _DATED = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})\b|\b(\d{{1,2}})\s+{_MONTH}\s+(\d{{4}})\b")
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @lru_cache(maxsize=1)
