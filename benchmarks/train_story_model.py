@@ -1,6 +1,6 @@
 """Train the pair model of ``summarizer/pairs.py`` and tune the clustering cut.
 
-The model is a logistic regression on the five pair features of
+The model is a logistic regression on the seven pair features of
 :func:`summarizer.pairs.pair_features`, fitted on every pair of articles
 within the tuning half of ECB+ dev and within the tuning half of Multi-News
 dev (see :mod:`benchmarks.story_data`); the two sets weigh the same, whatever

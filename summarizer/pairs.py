@@ -1,13 +1,16 @@
 """Whether two articles tell one story: pair features and a calibrated model.
 
 Each article becomes a set of tokens (:func:`article_tokens`), and a pair of
-articles gets five features from them:
+articles gets seven features from them:
 
 - **facts**: cosine of the names, specific numbers and dates both carry
   (spaCy's named entities, see :mod:`summarizer.facts`);
 - **words**: cosine of the content words both use;
-- **place, person and date conflicts**: both leads name a place (a person, a
-  date) and they share none.  Two earthquakes of one week differ here.
+- **place, person, date and organisation conflicts**: both leads name a place
+  (a person, a date, an organisation) and they share none.  Two earthquakes of
+  one week differ here, and two clubs' offers to one player;
+- **day conflict**: both leads name a day (a weekday or a calendar day, see
+  :func:`event_days`) and they share none.
 
 Names and words are weighed by how rare they are in English at large
 (``7 - Zipf frequency``, from the wordfreq table shipped in ``data/``), never
@@ -59,9 +62,9 @@ COMMON_ZIPF = 5.0
 #: and so link unrelated incidents; years, counts and scores above a dozen stay.
 _GENERIC_NUMBERS = frozenset({"0", "00", "000", "100", "1000", "million", "billion", "trillion", "half"})
 #: spaCy labels of the lead entities compared for conflicts, by token prefix.
-CONFLICT_LABELS = {"P": ("GPE", "LOC", "FAC"), "R": ("PERSON",), "T": ("DATE",)}
+CONFLICT_LABELS = {"P": ("GPE", "LOC", "FAC"), "R": ("PERSON",), "T": ("DATE",), "O": ("ORG",)}
 #: The conflict features by token prefix; ``D:`` holds the days the lead's dates and times name (:func:`event_days`).
-CONFLICTS = {"P": "place_conflict", "R": "person_conflict", "T": "date_conflict", "D": "day_conflict"}
+CONFLICTS = {"P": "place_conflict", "R": "person_conflict", "T": "date_conflict", "D": "day_conflict", "O": "org_conflict"}
 #: In calendar order: a date's month number and weekday index these.
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -151,8 +154,8 @@ class StoryModel:
     ``prior`` is the share of same-story pairs among the (weighted) training
     pairs, which the probabilities assume; ``None`` when unknown, and then no
     input raises the odds.  ``day_conflict`` (both leads name a day, a weekday
-    or a calendar day, and share none) is 0 in the trained model: it marks the
-    pairs whose odds an input's share does not raise
+    or a calendar day, and share none) is fitted with the rest; it also marks
+    the pairs whose odds an input's share does not raise
     (:func:`summarizer.clustering.input_model`).
     """
 
@@ -161,6 +164,7 @@ class StoryModel:
     place_conflict: float
     person_conflict: float
     date_conflict: float
+    org_conflict: float
     bias: float
     day_conflict: float = 0.0
     prior: float | None = None
@@ -168,7 +172,7 @@ class StoryModel:
     def __post_init__(self) -> None:
         if self.facts < 0 or self.words < 0:
             raise ValueError("the facts and words weights must not be negative")
-        if max(self.place_conflict, self.person_conflict, self.date_conflict, self.day_conflict) > 0:
+        if max(self.place_conflict, self.person_conflict, self.date_conflict, self.org_conflict, self.day_conflict) > 0:
             raise ValueError("conflict weights must not be positive (they only lower the log-odds)")
         if self.prior is not None and not 0.0 < self.prior < 1.0:
             raise ValueError(f"the training share of same-story pairs must be between 0 and 1, got {self.prior}")
@@ -251,7 +255,7 @@ def sparse_parts(matrices: PairMatrices, model: StoryModel) -> list[tuple[float,
 
 
 #: The model's features, in the order of its coefficients.
-FEATURES = ("facts", "words", "place_conflict", "person_conflict", "date_conflict")
+FEATURES = ("facts", "words", "place_conflict", "person_conflict", "date_conflict", "org_conflict", "day_conflict")
 
 
 def _products(matrices: PairMatrices, rows: np.ndarray, cols: np.ndarray) -> dict[str, sp.csr_matrix]:

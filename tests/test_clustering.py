@@ -288,9 +288,9 @@ def test_pair_model_probabilities() -> None:
     assert p[0, 1] > p[2, 3] > max(p[2, 4], p[3, 4], p[0, 4])  # same kind beats unrelated
 
 
-@pytest.mark.parametrize("prefix", ["P", "R", "T"])
+@pytest.mark.parametrize("prefix", ["P", "R", "T", "O", "D"])
 def test_a_conflict_lowers_the_probability(prefix) -> None:
-    """Both leads name a place (a person, a date) and share none: the pair is less probably one story."""
+    """Both leads name a place (a person, a date, an organisation, a day) and share none: the pair is less probably one story."""
     import numpy as np
 
     from summarizer.pairs import CONFLICTS, StoryModel, log_odds, pair_features, pair_matrices
