@@ -126,9 +126,9 @@ def article_tokens(sentences: Sequence[str]) -> list[str]:
     """The tokens the pair features are read from, sorted.
 
     ``n:`` names, ``#:`` specific numbers and ``d:`` dates of the whole text,
-    ``w:`` its content words, ``P:``/``R:``/``T:`` the places, people and
-    dates its first :data:`LEAD_SENTENCES` sentences name, and ``D:`` the days
-    those dates name.
+    ``w:`` its content words, ``P:``/``R:``/``T:``/``O:`` the places, people,
+    dates and organisations its first :data:`LEAD_SENTENCES` sentences name,
+    and ``D:`` the days those dates name.
     """
     facts = extract_facts_many(list(sentences))
     tokens: set[str] = set()
