@@ -8,7 +8,7 @@ articles gets seven features from them:
 - **words**: cosine of the content words both use;
 - **place, person, date and organisation conflicts**: both leads name a place
   (a person, a date, an organisation) and they share none.  Two earthquakes of
-  one week differ here, and two clubs' offers to one player;
+  one week differ here;
 - **day conflict**: both leads name a day (a weekday or a calendar day, see
   :func:`event_days`) and they share none.
 
