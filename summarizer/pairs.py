@@ -64,7 +64,7 @@ _GENERIC_NUMBERS = frozenset({"0", "00", "000", "100", "1000", "million", "billi
 #: spaCy labels of the lead entities compared for conflicts, by token prefix.
 CONFLICT_LABELS = {"P": ("GPE", "LOC", "FAC"), "R": ("PERSON",), "T": ("DATE",), "O": ("ORG",)}
 #: The conflict features by token prefix; ``D:`` holds the days the lead's dates and times name (:func:`event_days`).
-CONFLICTS = {"P": "place_conflict", "R": "person_conflict", "T": "date_conflict", "D": "day_conflict", "O": "org_conflict"}
+CONFLICTS = {"P": "place_conflict", "R": "person_conflict", "T": "date_conflict", "O": "org_conflict", "D": "day_conflict"}
 #: In calendar order: a date's month number and weekday index these.
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -172,7 +172,7 @@ class StoryModel:
     def __post_init__(self) -> None:
         if self.facts < 0 or self.words < 0:
             raise ValueError("the facts and words weights must not be negative")
-        if max(self.place_conflict, self.person_conflict, self.date_conflict, self.org_conflict, self.day_conflict) > 0:
+        if max(getattr(self, name) for name in CONFLICTS.values()) > 0:
             raise ValueError("conflict weights must not be positive (they only lower the log-odds)")
         if self.prior is not None and not 0.0 < self.prior < 1.0:
             raise ValueError(f"the training share of same-story pairs must be between 0 and 1, got {self.prior}")
@@ -255,7 +255,7 @@ def sparse_parts(matrices: PairMatrices, model: StoryModel) -> list[tuple[float,
 
 
 #: The model's features, in the order of its coefficients.
-FEATURES = ("facts", "words", "place_conflict", "person_conflict", "date_conflict", "org_conflict", "day_conflict")
+FEATURES = ("facts", "words", *CONFLICTS.values())
 
 
 def _products(matrices: PairMatrices, rows: np.ndarray, cols: np.ndarray) -> dict[str, sp.csr_matrix]:
