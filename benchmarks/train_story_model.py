@@ -30,8 +30,10 @@ from benchmarks.story_data import cut_sweep, dev_articles, dev_tokens, split
 logger = logging.getLogger(__name__)
 
 TARGET = ROOT / "summarizer" / "data" / "story_model.json"
-#: Inverse regularisation strength of the logistic regression.
-C = 10.0
+#: Inverse regularisation strength of the logistic regression. 1.0 over 10.0:
+#: the objective on the held-out halves was higher for 1.0 under each of three
+#: other split seeds (by 0.0007 to 0.0039), with each model refitted per seed.
+C = 1.0
 
 
 def pair_rows(indices: list[int], tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
