@@ -134,8 +134,9 @@ _BOILERPLATE_PATTERNS: dict[str, str] = {
     # Appeal buttons left behind on their own.
     "appeal_button": r"(remind me (later|tomorrow|next \w+|in \w+)|maybe later|no,? thanks|not now|close this (message|dialog)|dismiss)\s*[.!]?",
     # "Advertisement", "Story Continued Below" (an advert's slot), "Advertisement
-    # Continue reading the main story"; not "Advertising revenue fell 12%".
-    "advert": r"((advertisement|advertising|sponsored( content)?|paid (content|post)|"
+    # Continue reading the main story", "Photo Advertisement ..." (a picture's
+    # slot before it); not "Advertising revenue fell 12%".
+    "advert": r"((photo|video)\s+(?=advertisement))?((advertisement|advertising|sponsored( content)?|paid (content|post)|"
     r"(story|article) continu(es|ed) (below|after (this )?advertisement)( advertisement)?|"
     r"continue reading the main story|ad feedback|\(ad\))\s*)+",
     # Photo and video credits: "Photo: John Doe/Reuters", "(Image credit: NASA)",

@@ -61,6 +61,7 @@ BOILERPLATE = [
     "Remind me later.",
     "Story Continued Below",
     "Advertisement Continue reading the main story",
+    "Photo Advertisement Continue reading the main story",
     "Sign up here for POLITICO Huddle A daily play-by-play of congressional news in your inbox. Email Sign Up "
     "By signing up you agree to receive email newsletters or alerts from POLITICO. You can unsubscribe at any time.",
     "Just fill in your contact details in the form below to join our mailing list and keep up to date.",
