@@ -20,7 +20,8 @@ from summarizer.generation import GenerationTimeout, load_generator
 from summarizer.examples import EXAMPLE_ARTICLES
 from tiny_models import save_tiny_bart, save_tiny_causal
 
-# Long sentences, so that the chunked strategy asks the model to compress them.
+# Long sentences (30 words); with compress_words=5 the chunked strategy asks the model
+# to compress them (by default only sentences over 60 words are sent).
 POOL = [
     PoolSentence(
         "A magnitude 6.1 earthquake struck the coastal city of Port Alden early on Saturday, killing two people, "
@@ -63,7 +64,7 @@ PATHS = [("causal", "chunked"), ("causal", "whole"), ("seq2seq", "auto")]
 
 @pytest.mark.parametrize("kind,strategy", PATHS)
 def test_a_generate_call_past_the_limit_raises(folders, kind, strategy, monkeypatch):
-    config = BriefConfig(strategy=strategy, generation_timeout=LIMIT)
+    config = BriefConfig(strategy=strategy, generation_timeout=LIMIT, compress_words=5)
     generator = load_generator(str(folders[kind]), config)
     calls: list[dict] = []
     monkeypatch.setattr(generator.model, "generate", _slow(generator.model, calls))
@@ -75,7 +76,7 @@ def test_a_generate_call_past_the_limit_raises(folders, kind, strategy, monkeypa
 
 @pytest.mark.parametrize("kind,strategy", PATHS)
 def test_within_the_limit_nothing_is_raised(folders, kind, strategy):
-    config = BriefConfig(strategy=strategy, generation_timeout=120)
+    config = BriefConfig(strategy=strategy, generation_timeout=120, compress_words=5)
     drafts = load_generator(str(folders[kind]), config).draft(POOL, config)
     assert drafts and all(d.inputs for d in drafts)
 
