@@ -98,7 +98,7 @@ class BriefConfig:
     #: Two pool sentences repeat a fact when this share of the shorter one's
     #: content words (stemmed) is in the other ("most of their words"): a brief
     #: never holds both.  A model fuses the second into the first when it adds
-    #: a name, number, date or a few words; without a model it is left out.
+    #: a name, number or date; otherwise, and without a model, it is left out.
     fuse_overlap: float = 0.5
     #: Beam width; 1 is greedy.  Both are deterministic.
     num_beams: int = 1

@@ -33,9 +33,6 @@ REDUNDANT_OVERLAP = 0.35
 #: words (stemmed) is in the other: "most of their content words".  The
 #: selection and the guard read it from ``BriefConfig.fuse_overlap``.
 REPEAT_SHARE = BriefConfig.fuse_overlap
-#: A repeating candidate that adds no name, number or date and fewer than this
-#: many content words is no partner worth a model call: it is left out.
-PARTNER_NEW_WORDS = 3
 #: A pool sentence shorter than this many words is a fragment ("Tina Fey",
 #: "Saddened by it."), not a line of a brief.
 MIN_BRIEF_WORDS = 4
@@ -120,10 +117,16 @@ def repeated_pairs(sentences: Sequence[str], share: float = REPEAT_SHARE) -> lis
 
 
 def adds_to(candidate: str, chosen: str) -> bool:
-    """Whether ``candidate`` says something ``chosen`` does not: a name, number or date, or a few words."""
-    if missing_facts(extract_facts(candidate), extract_facts(chosen)):
-        return True
-    return len(stems(candidate) - stems(chosen)) >= PARTNER_NEW_WORDS
+    """Whether ``candidate`` has a name, number or date that ``chosen`` lacks.
+
+    Only such a repeat is worth fusing: one that adds only words is left out.
+    On the tuning half of the first 60 Multi-News dev clusters the embedded
+    model's ROUGE-1/2 was 46.98 / 15.83 when a partner needed a fact or three
+    new content words, 47.05 / 15.90 with ten, and 47.11 / 15.89 with a fact
+    alone: a fusion that only adds words loses more of the outlets' wording
+    than it gains.
+    """
+    return bool(missing_facts(extract_facts(candidate), extract_facts(chosen)))
 
 
 def is_brief_sentence(text: str) -> bool:
@@ -167,7 +170,7 @@ def select_sentences(
 
     A candidate that repeats a chosen sentence (``share``, see :func:`repeats`)
     is never chosen on its own.  With ``fuse`` (a model will write the brief),
-    the first such candidate that adds something becomes the chosen
+    the first such candidate that adds a fact (:func:`adds_to`) becomes the chosen
     sentence's partner, to be fused into it.  A candidate that overlaps a
     chosen sentence less but still by :data:`REDUNDANT_OVERLAP` is skipped.
     Only :func:`is_brief_sentence` sentences are chosen, unless the pool has
