@@ -58,7 +58,7 @@ def test_a_sentence_that_adds_nothing_is_no_partner():
 
 
 def test_a_repeat_that_adds_words_but_no_fact_is_no_partner():
-    # New words ("residents", "ran", "streets", "shaking"), but every name and date is in QUAKE.
+    # New words ("residents", "ran", "streets", "shook"), but every name and date is in QUAKE.
     words_only = "Residents ran into the streets when the earthquake shook Kessling on Wednesday and cracked the town hall wall."
     assert repeats(QUAKE, words_only)
     assert select_sentences(_pool(QUAKE, words_only, NO_INJURIES), 200, fuse=True) == [Pick(0), Pick(2)]
