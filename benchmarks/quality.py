@@ -16,7 +16,7 @@ Systems, all in one run on the same clusters:
   ours, so only the selection differs.  The top-rated sentences up to the
   target length, in document order.
 * **newsbrief extractive**: ``NewsBriefer(model="extractive")``, the default
-  (``NewsBriefer()``) since it measured above the embedded model here.
+  (``NewsBriefer()``): level with the embedded model here, and faster.
 * **newsbrief extractive, all one story**: the same with ``one_story=True``,
   what a user gets who ticks "All one story": no clustering, one brief.
 * **newsbrief embedded**: ``NewsBriefer(model="embedded")``, the embedded

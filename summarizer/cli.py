@@ -49,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the briefs as JSON")
     parser.add_argument(
         "--model", default=None,
-        help="'extractive' (the default: the outlets' own sentences, no language model; it scored above the "
-        "embedded model on ROUGE), 'embedded' (SmolLM2-135M-Instruct, shipped: rewrites and fuses sentences, "
+        help="'extractive' (the default: the outlets' own sentences, no language model; level with the "
+        "embedded model on ROUGE and faster), 'embedded' (SmolLM2-135M-Instruct, shipped: rewrites and fuses sentences, "
         "checked by the guard and marked with a dagger), a Hugging Face model id, a local model folder or a .gguf file",
     )
     parser.add_argument("--embedder", default=None, help="a sentence-transformers model id or path")

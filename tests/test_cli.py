@@ -74,7 +74,7 @@ def test_cli_json_from_stdin():
 
 
 def test_cli_default_model_is_extractive_and_embedded_is_one_flag_away(tmp_path, capsys):
-    # Issue #15: the extractive mode measured above the embedded SmolLM2, so it is every command's default.
+    # Issue #15: the extractive mode scores level with the embedded SmolLM2 and is faster, so it is every command's default.
     assert build_parser().parse_args(["x.txt"]).model is None  # NewsBriefer's default: extractive
     assert build_watch_parser().parse_args(["feed.xml"]).model is None
     assert build_batch_parser().parse_args(["a.jsonl", "--output", "out"]).model == "extractive"

@@ -265,7 +265,7 @@ def test_model_menu_values():
 
 
 def test_the_page_defaults_to_the_extractive_mode_with_smollm2_one_choice_away(monkeypatch):
-    # Issue #15: the extractive mode measured above the embedded model, so it is the page's default.
+    # Issue #15: the extractive mode scores level with the embedded model and is faster, so it is the page's default.
     monkeypatch.delenv("NEWSBRIEF_MODEL", raising=False)
     assert webapp.build_parser().parse_args([]).model == "extractive"
     assert webapp.build_parser().parse_args(["--model", "embedded"]).model == "embedded"

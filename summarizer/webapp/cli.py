@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="port (default 7860, $NEWSBRIEF_PORT)")
     parser.add_argument("--model", default=os.environ.get("NEWSBRIEF_MODEL") or EXTRACTIVE,
                         help="the page's default model: 'extractive' (the default: the outlets' own sentences, "
-                        "no language model; it scored above SmolLM2 on ROUGE), 'embedded' (SmolLM2-135M-Instruct: "
+                        "no language model; level with SmolLM2 on ROUGE and faster), 'embedded' (SmolLM2-135M-Instruct: "
                         "rewrites sentences, checked by the guard and underlined on the page), a Hugging Face id, "
                         "a folder or a .gguf file ($NEWSBRIEF_MODEL)")
     parser.add_argument("--embedder", default=os.environ.get("NEWSBRIEF_EMBEDDER") or None,
