@@ -82,8 +82,8 @@ class BriefConfig:
     dedup_min_coverage: float = 0.6
 
     # --- generation ---------------------------------------------------------
-    #: ``"auto"``: the embedded and other small causal models rewrite a few pool
-    #: sentences at a time (chunked); larger causal models write the whole brief
+    #: ``"auto"``: the embedded and other causal models under ``small_model_params``
+    #: rewrite a few pool sentences at a time (chunked); larger ones write the whole brief
     #: from the best-ranked sentences for twice ``target_words``, and a brief they
     #: leave short is filled to the target with those sentences as written
     #: (whole); seq2seq models read the whole ranked pool.
@@ -106,7 +106,11 @@ class BriefConfig:
     #: many, and for a whole brief enough for ``target_words`` (1.6 a word).
     max_new_tokens: int = 160
     #: Causal models with fewer parameters than this use the chunked strategy.
-    small_model_params: int = 1_000_000_000
+    #: Qwen2.5-Coder-1.5B (1.5 billion) scored higher chunked than whole on
+    #: Multi-News dev: ROUGE-1/2 +2.17 / +1.69 on the first 20 clusters (the
+    #: backends section) and +0.42 / +0.82 on clusters 20-39, in a fifth of the
+    #: time; nothing larger was measured, so from 2 billion models write whole.
+    small_model_params: int = 2_000_000_000
     #: Seconds one story's generation may take; past it the story gets the
     #: extractive brief, with the reason in its warnings.
     generation_timeout: float = 120.0

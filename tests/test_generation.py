@@ -132,6 +132,15 @@ def test_seq2seq_reads_the_top_ranked_sentences_that_fit_in_story_order(seq2seq_
     assert (usage.calls, usage.prompt_tokens, usage.new_tokens) == (1, len(given), len(output))
 
 
+def test_the_automatic_strategy_follows_the_model_size_against_small_model_params(causal_folder):
+    generator = load_generator(str(causal_folder))
+    size = generator.parameters
+    assert generator.strategy(BriefConfig(small_model_params=size + 1)) == "chunked"
+    assert generator.strategy(BriefConfig(small_model_params=size)) == "whole"
+    # Qwen2.5-Coder-1.5B (1.54 billion parameters) scored higher chunked than whole on Multi-News dev.
+    assert 1_540_000_000 < BriefConfig().small_model_params
+
+
 def test_causal_prompt_has_the_chat_template_the_system_prompt_and_the_news(causal_folder, monkeypatch):
     generator = load_generator(str(causal_folder))
     assert isinstance(generator, CausalGenerator)
