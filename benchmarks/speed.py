@@ -182,14 +182,13 @@ def run(quick: bool = False, model: str | None = None) -> SectionResult:
         + markdown_table(["model", "generation starts", "first brief", "imports done", "peak RSS (MiB)"], rows),
         f"**Warm brief** ({repeats} runs after one warm-up; seconds; stages are medians from `Brief.stats`)\n\n"
         + markdown_table(["model", "median", "min", "max", "briefs / min", "words", *STAGES], warm_table),
-        (
-            f"{_model_work_text('The embedded model', metrics['warm_embedded'])} for each warm Port Alden brief "
-            f"above.  A longer story: the first Multi-News dev cluster ({mn['articles']} articles, "
+        f"{_model_work_text('The embedded model', metrics['warm_embedded'])} for each warm Port Alden brief "
+        "above.  " + (
+            f"A longer story: the first Multi-News dev cluster ({mn['articles']} articles, "
             f"{mn['words_in']} words, {mn['stories']} stories, target 80 words; "
             f"{_model_work_text('the model', mn)}): median warm brief "
             f"**{mn['median_s']:.2f} s**, of which generation {mn['generation_s']:.2f} s."
-            if mn else f"{_model_work_text('The embedded model', metrics['warm_embedded'])} for each warm Port Alden "
-            "brief above.  Multi-News data absent: no warm figure for a longer story."
+            if mn else "Multi-News data absent: no warm figure for a longer story."
         ),
         "**Targets**\n\n" + markdown_table(["target", "result"], targets),
     ])
