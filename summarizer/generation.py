@@ -9,13 +9,14 @@ them.  In the quality benchmark (issue #15) it scores level with the
 embedded model on ROUGE-1 and ROUGE-2, and takes less time (no model calls).
 
 The embedded model, SmolLM2-135M-Instruct (``"embedded"``), invents facts when
-asked to summarise a whole story, so small causal models rewrite a few ranked
-pool sentences at a time instead (the *chunked* strategy).  So do causal
-models under ``BriefConfig.small_model_params`` (2 billion parameters), which
-scored higher that way.  Larger causal models write the whole brief (the
-*whole* strategy) from the best-ranked pool sentences for twice the target; where they write less than asked, as they
-mostly do, those sentences fill the rest as the outlets wrote them.  The
-attribution guard then checks every sentence against what it was given.
+asked to summarise a whole story, so causal models under
+``BriefConfig.small_model_params`` (2 billion parameters) rewrite a few ranked
+pool sentences at a time instead (the *chunked* strategy); Qwen2.5-Coder-1.5B
+also scored higher that way.  Larger causal models write the whole brief (the
+*whole* strategy) from the best-ranked pool sentences for twice the target;
+where they write less than asked, as they mostly do, those sentences fill the
+rest as the outlets wrote them.  The attribution guard then checks every
+sentence against what it was given.
 """
 
 from __future__ import annotations

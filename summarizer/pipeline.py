@@ -118,12 +118,13 @@ class NewsBriefer:
     ``model`` is ``None`` for the default, the extractive mode (``"extractive"``:
     the outlets' own pool sentences, no language model), which measured level
     with the embedded model on ROUGE-1 and ROUGE-2 and is faster (issue #15);
-    ``"embedded"`` for the embedded SmolLM2-135M-Instruct, which rewrites and fuses pool sentences
-    (each checked by the guard, and marked ``rewritten`` in the brief); or a
-    Hugging Face hub id, a local model folder, or a ``.gguf`` file.  ``embedder`` is ``None`` for the bundled all-MiniLM-L6-v2 or
-    any sentence-transformers model id or path, or a loaded
-    ``SentenceTransformer`` to share between briefers.  Other keyword arguments set
-    fields of :class:`BriefConfig`.
+    ``"embedded"`` for the embedded SmolLM2-135M-Instruct, which rewrites and
+    fuses pool sentences (each checked by the guard, and marked ``rewritten``
+    in the brief); or a Hugging Face hub id, a local model folder, or a
+    ``.gguf`` file.  ``embedder`` is ``None`` for the bundled all-MiniLM-L6-v2
+    or any sentence-transformers model id or path, or a loaded
+    ``SentenceTransformer`` to share between briefers.  Other keyword
+    arguments set fields of :class:`BriefConfig`.
 
     One briefer can be shared between threads: its calls run one at a time.
     """
